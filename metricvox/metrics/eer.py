@@ -1,0 +1,18 @@
+"""Equal error rate."""
+
+from metricvox.metrics.error_rates import error_rates
+
+
+def equal_error_rate(target_scores, nontarget_scores):
+    """The EER (a fraction, not a percentage) and the threshold where it is reached.
+
+    Between the last operating point with p_miss < p_fa and the first with
+    p_miss >= p_fa the DET trace is taken as a straight line, and the EER is
+    where it crosses p_miss == p_fa.
+    """
+    rates = error_rates(target_scores, nontarget_scores)
+    gap = rates.p_miss - rates.p_fa           # -1 at the first point, +1 at the last
+    i = int((gap >= 0).argmax())              # first point at or past the crossing (i >= 1)
+    share = -gap[i - 1] / (gap[i] - gap[i - 1])
+    eer = rates.p_miss[i - 1] + share * (rates.p_miss[i] - rates.p_miss[i - 1])
+    return float(eer), float(rates.thresholds[i])
