@@ -1,0 +1,38 @@
+"""Short-time power spectrum: the front end that fbank, MFCC and spectrogram share."""
+
+import os
+
+import numpy as np
+import scipy.fft
+
+from metricvox.features.frame_processing import log_energy, process_frames
+from metricvox.features.framing import frame_signal, window_size
+
+# Kaldi reads int16 samples as floats; waveforms here are in [-1, 1].
+INT16_SCALE = np.float32(32768.0)
+
+FFT_WORKERS = os.cpu_count() or 1
+
+
+def fft_size(options):
+    """FFT length: the frame length, rounded up to a power of two if asked."""
+    length = window_size(options)
+    if options.round_to_power_of_two:
+        return 1 << (length - 1).bit_length()
+    return length
+
+
+def power_spectrum(waveform, options, rng=None, energy=None):
+    """(power, log_energy): |FFT|^2 per frame, shape (frames, fft_size/2 + 1), float32.
+
+    ``energy`` is None (no energy), "raw" (before pre-emphasis and window) or
+    "windowed" (after them), Kaldi's raw-energy true/false.
+    """
+    samples = np.asarray(waveform, dtype=np.float32) * INT16_SCALE
+    frames = frame_signal(samples, options)
+    raw_energy = process_frames(frames, options, rng, raw_log_energy=energy == "raw")
+    frame_energy = log_energy(frames) if energy == "windowed" else raw_energy
+    spectrum = scipy.fft.rfft(frames, n=fft_size(options), axis=1, workers=FFT_WORKERS)
+    power = np.square(spectrum.real)
+    power += np.square(spectrum.imag)
+    return power, frame_energy

@@ -1,0 +1,30 @@
+"""Energy voice activity detection as Kaldi's compute-vad.
+
+Column 0 of the features is taken as the log energy (MFCC with use-energy).
+A frame is voiced when, among the frames within +-frames_context of it (inside
+the utterance), at least proportion_threshold of them have log energy above
+energy_threshold + energy_mean_scale * (mean log energy of the utterance).
+"""
+
+import numpy as np
+
+
+def compute_vad(features, energy_threshold=5.0, energy_mean_scale=0.5,
+                frames_context=0, proportion_threshold=0.6):
+    """1.0 for voiced frames, 0.0 otherwise, as a float32 vector of length frames."""
+    log_energy = np.asarray(features, dtype=np.float64)[:, 0]
+    num_frames = len(log_energy)
+    threshold = energy_threshold
+    if energy_mean_scale != 0.0 and num_frames > 0:
+        threshold += energy_mean_scale * log_energy.mean()
+    above = np.concatenate([[0], np.cumsum(log_energy > threshold)])
+    t = np.arange(num_frames)
+    start = np.maximum(t - frames_context, 0)
+    end = np.minimum(t + frames_context + 1, num_frames)
+    voiced = (above[end] - above[start]) >= (end - start) * proportion_threshold
+    return voiced.astype(np.float32)
+
+
+def select_voiced_frames(features, vad):
+    """The rows of ``features`` whose VAD value is non-zero."""
+    return np.asarray(features)[np.asarray(vad) != 0.0]
