@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs metricvox and everything it needs on a fresh Debian-like machine:
+#   ffmpeg and sox (audio pipes, m4a), PyTorch (CPU build unless one is installed),
+#   then metricvox itself in editable mode with its test extra.
+# Run as root for the apt step, or install ffmpeg and sox yourself first.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v sox >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq ffmpeg sox >/dev/null
+  else
+    echo "install.sh: please install ffmpeg and sox (e.g. apt-get install ffmpeg sox), then rerun" >&2
+    exit 1
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+# An unpinned torch would pull a CUDA build of several GB: take the CPU 2.13.0 build unless
+# the user already has a torch (their CUDA build, for instance).
+if ! "$PYTHON" -c "import torch" >/dev/null 2>&1; then
+  "$PYTHON" -m pip install -q "torch==2.13.0"
+fi
+"$PYTHON" -m pip install -q -e ".[test]"
+echo "install.sh: metricvox installed; tools: $(ls bin | wc -l) metricvox-* commands"
