@@ -13,9 +13,9 @@ def delta_filters(order, window):
     regression /= np.sum(regression ** 2)
     filters = [np.ones(1)]
     for _ in range(order):
-        # np.convolve flips its second argument; the regression filter is odd,
-        # so flip it back to keep Kaldi's correlation sign (x[t+j] * j).
-        filters.append(np.convolve(filters[-1], regression[::-1]))
+        # Composing two correlations (x[t+j] weighted by filter[j]) is the
+        # convolution of their filters.
+        filters.append(np.convolve(filters[-1], regression))
     return filters
 
 
