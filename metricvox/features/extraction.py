@@ -5,10 +5,12 @@ import zlib
 
 import numpy as np
 
+from metricvox.data.audio import iter_audio
 from metricvox.errors import InputError
 from metricvox.features.checks import check_finite
 from metricvox.features.feature_types import feature_options, feature_type, resolve_type_name
 from metricvox.features.framing import window_size
+from metricvox.io import MatrixWriter
 from metricvox.progress import progress
 
 log = logging.getLogger(__name__)
@@ -56,9 +58,6 @@ def compute_feats_table(wav_rspecifier, feats_wspecifier, extractor, segments=No
     A wav at another rate than the options' sample frequency is an InputError
     unless ``allow_resample``. Returns the number of utterances written.
     """
-    from metricvox.data.audio import iter_audio
-    from metricvox.io import MatrixWriter
-
     rate = extractor.options.sample_frequency
     if rate != int(rate):
         raise InputError(f"--sample-frequency={rate} is not a whole number of Hz")

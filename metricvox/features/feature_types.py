@@ -12,8 +12,9 @@ from metricvox.features.conf import read_conf
 from metricvox.features.fbank import compute_fbank
 from metricvox.features.mfcc import compute_mfcc
 from metricvox.features.mfcc_stats import compute_mfcc_stats
-from metricvox.features.options import (FbankOptions, MfccOptions, MfccStatsOptions, Setting,
-                                        SpectrogramOptions, apply_settings, validate_options)
+from metricvox.features.options import (FbankOptions, FrameOptions, MfccOptions,
+                                        MfccStatsOptions, Setting, SpectrogramOptions,
+                                        apply_settings, option_fields, validate_options)
 from metricvox.features.presets import preset_path, preset_type
 from metricvox.features.spectrogram import compute_spectrogram
 
@@ -65,3 +66,28 @@ def feature_options(type_name, preset=None, config=None, overrides=None):
     command_line = [Setting(name, value) for name, value in (overrides or {}).items()]
     options = apply_settings(options, command_line, type_name)
     return validate_options(options)
+
+
+@dataclass(frozen=True)
+class OptionDescription:
+    """A command-line option of some feature types: its value type and help with defaults."""
+    type: type
+    help: str
+
+
+def all_option_fields():
+    """{kaldi name: OptionDescription} over every feature type, framing options first."""
+    described = {name: (f, {}) for name, f in option_fields(FrameOptions).items()}
+    for type_name, kind in FEATURE_TYPES.items():
+        defaults = feature_options(type_name) if kind.default_preset else kind.options_class()
+        for name, f in option_fields(kind.options_class).items():
+            by_value = described.setdefault(name, (f, {}))[1]
+            by_value.setdefault(getattr(defaults, f.name), []).append(type_name)
+    result = {}
+    for name, (f, by_value) in described.items():
+        if len(by_value) == 1:
+            default = f"default {next(iter(by_value))}"
+        else:
+            default = "; ".join(f"{', '.join(types)}: {value}" for value, types in by_value.items())
+        result[name] = OptionDescription(f.type, f"{f.metadata['help']} [{default}]")
+    return result

@@ -17,6 +17,10 @@ from metricvox.errors import InputError
 WINDOW_TYPES = ("povey", "hamming", "hanning", "hann", "rectangular", "blackman")
 
 
+USE_ENERGY_HELP = "The frame's log energy: fbank prepends it as column 0, MFCC puts it in C0."
+USE_POWER_HELP = "Power (true) or magnitude (false) spectrum, for mel bins or the spectrogram."
+
+
 def _option(default, help):
     return field(default=default, metadata={"help": help})
 
@@ -47,28 +51,29 @@ class MelOptions:
 
 @dataclass(frozen=True)
 class EnergyOptions:
-    energy_floor: float = _option(0.0, "Floor on the log-energy coefficient (0 = no floor).")
+    energy_floor: float = _option(
+        0.0, "Floor on the frame energy; its log floors the energy coefficient (0 = no floor).")
     raw_energy: bool = _option(
         True, "Energy before pre-emphasis and windowing (true) or after them (false).")
 
 
 @dataclass(frozen=True)
 class FbankOptions(FrameOptions, MelOptions, EnergyOptions):
-    use_energy: bool = _option(False, "Prepend the log energy of the frame as column 0.")
+    use_energy: bool = _option(False, USE_ENERGY_HELP)
     use_log_fbank: bool = _option(True, "Take the log of the mel energies.")
-    use_power: bool = _option(True, "Mel bins over the power (true) or magnitude (false) spectrum.")
+    use_power: bool = _option(True, USE_POWER_HELP)
 
 
 @dataclass(frozen=True)
 class MfccOptions(FrameOptions, MelOptions, EnergyOptions):
     num_ceps: int = _option(13, "Number of cepstra kept (including C0).")
-    use_energy: bool = _option(True, "Replace C0 by the log energy of the frame.")
+    use_energy: bool = _option(True, USE_ENERGY_HELP)
     cepstral_lifter: float = _option(22.0, "Cepstral liftering coefficient (0 = off).")
 
 
 @dataclass(frozen=True)
 class SpectrogramOptions(FrameOptions):
-    use_power: bool = _option(False, "Power (true) or magnitude (false) spectrum.")
+    use_power: bool = _option(False, USE_POWER_HELP)
     use_log_spectrogram: bool = _option(False, "Take the log of the spectrum.")
 
 
@@ -159,3 +164,4 @@ def validate_options(options):
     if isinstance(o, MfccStatsOptions) and (o.stats_frames < 3 or o.stats_frames % 2 == 0):
         raise InputError(f"--stats-frames must be odd and at least 3, got {o.stats_frames}")
     return options
+
