@@ -11,7 +11,7 @@ from metricvox.errors import InputError
 from metricvox.io.atomic import atomic_write
 from metricvox.io.lines import iter_lines
 
-__all__ = ["Row", "iter_lines", "read_table", "write_table", "c_order"]
+__all__ = ["Row", "iter_lines", "read_table", "write_table", "format_row", "c_order"]
 
 
 class Row(namedtuple("Row", "key rest line")):
@@ -78,5 +78,10 @@ def write_table(path, rows):
     """
     with atomic_write(path) as out:
         for row in rows:
-            fields = (row.key, row.rest) if isinstance(row, Row) else row
-            out.write(" ".join(str(f) for f in fields if str(f) != "") + "\n")
+            out.write(format_row(row) + "\n")
+
+
+def format_row(row):
+    """The text line (without newline) for a :class:`Row`, a ``(key, value)`` pair or a field tuple."""
+    fields = (row.key, row.rest) if isinstance(row, Row) else row
+    return " ".join(str(f) for f in fields if str(f) != "")

@@ -1,0 +1,59 @@
+"""utt2dur: the duration in seconds of every utterance of a data directory."""
+
+import logging
+
+import soundfile
+
+from metricvox.data.audio import read_audio
+from metricvox.data.datadir import DataDir
+from metricvox.data.tables import write_table
+from metricvox.errors import InputError
+from metricvox.io.pipes import is_pipe
+from metricvox.progress import progress
+
+log = logging.getLogger(__name__)
+
+
+def audio_duration(source, *, where=None):
+    """Seconds of audio in a file (from its header, without decoding) or a pipe (decoded)."""
+    if not is_pipe(source):
+        try:
+            info = soundfile.info(source)
+            if info.frames > 0:
+                return info.frames / info.samplerate
+        except (soundfile.LibsndfileError, RuntimeError):
+            pass  # read_audio below reports the problem properly
+    samples, rate = read_audio(source, where=where)
+    return len(samples) / rate
+
+
+def compute_utt2dur(path):
+    """Write ``path/utt2dur`` (segment lengths when there are segments); return {utt: seconds}."""
+    datadir = DataDir.load(path)
+    if "wav.scp" not in datadir.tables:
+        raise InputError("utt2dur needs wav.scp", datadir.file("wav.scp"))
+    wav_file = datadir.file("wav.scp")
+    durations = {}
+    if "segments" in datadir.tables:
+        recordings = {row.key: row for row in datadir.tables["wav.scp"]}
+        recording_seconds = {}
+        for row in datadir.tables["segments"]:
+            recording, start, end = row.fields
+            if recording not in recordings:
+                raise InputError(f"recording '{recording}' is not in wav.scp", datadir.file("segments"), row.line)
+            start, end = float(start), float(end)
+            if end == -1:
+                if recording not in recording_seconds:
+                    wav = recordings[recording]
+                    recording_seconds[recording] = audio_duration(wav.rest, where=(wav_file, wav.line))
+                end = recording_seconds[recording]
+            if end <= start:
+                raise InputError(f"segment has no duration ({start} to {end} s)", datadir.file("segments"), row.line)
+            durations[row.key] = end - start
+    else:
+        for row in progress(datadir.tables["wav.scp"], desc="utt2dur"):
+            durations[row.key] = audio_duration(row.rest, where=(wav_file, row.line))
+    write_table(datadir.file("utt2dur"), ((utt, repr(round(seconds, 7))) for utt, seconds in durations.items()))
+    log.info("get_utt2dur: wrote durations of %d utterances, %.1f hours in all", len(durations),
+             sum(durations.values()) / 3600)
+    return durations
