@@ -6,14 +6,11 @@ no ``segments``), keyed by recording (``wav.scp`` with ``segments``), or by spea
 (``spk2utt``, always derivable from ``utt2spk``). ``trials`` is checked, never rewritten.
 """
 
-import logging
 import os
 
 from metricvox.data.tables import c_order, format_row, read_table
 from metricvox.io.atomic import AtomicFile
 from metricvox.errors import InputError
-
-log = logging.getLogger(__name__)
 
 # Tables with one row per utterance, and their (min, max) field counts, key included.
 UTTERANCE_TABLES = {

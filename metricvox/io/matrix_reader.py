@@ -7,7 +7,6 @@ itself always reads text tables as floats.
 """
 
 import contextlib
-import os
 import re
 import struct
 import sys
