@@ -1,0 +1,1 @@
+"""Back ends: turning pairs of embeddings into verification scores."""

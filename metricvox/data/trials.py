@@ -1,0 +1,91 @@
+"""Trial lists and score files of speaker (or singer) verification.
+
+Trials come in Kaldi's format, ``enroll test target|nontarget``, or in VoxCeleb's,
+``1|0 enroll test`` (``veri_test.txt``); the format is recognised per file from its
+first line and must then hold for every line. Scores are ``enroll test score``,
+higher meaning more likely the same speaker, whatever the back end.
+"""
+
+import math
+from collections import namedtuple
+
+from metricvox.data.tables import iter_lines
+from metricvox.errors import InputError
+
+Trial = namedtuple("Trial", "enroll test is_target line")
+
+_KALDI_LABELS = {"target": True, "nontarget": False}
+_VOXCELEB_LABELS = {"1": True, "0": False}
+
+
+def _trial_format(fields):
+    if len(fields) == 3 and fields[2] in _KALDI_LABELS:
+        return "kaldi"
+    if len(fields) == 3 and fields[0] in _VOXCELEB_LABELS:
+        return "voxceleb"
+    return None
+
+
+def read_trials(path):
+    """All trials of a file, in file order, as :class:`Trial` tuples."""
+    trials = []
+    fmt = None
+    seen = set()
+    for line_no, text in iter_lines(path):
+        fields = text.split()
+        if not fields:
+            continue
+        this_fmt = _trial_format(fields)
+        if this_fmt is None:
+            raise InputError(
+                f"expected 'enroll test target|nontarget' or '1|0 enroll test', got {text.strip()!r}",
+                path, line_no)
+        if fmt is None:
+            fmt = this_fmt
+        elif this_fmt != fmt:
+            raise InputError(f"line is in {this_fmt} trial format but the file began in {fmt} format",
+                             path, line_no)
+        if fmt == "kaldi":
+            enroll, test, label = fields
+            is_target = _KALDI_LABELS[label]
+        else:
+            label, enroll, test = fields
+            is_target = _VOXCELEB_LABELS[label]
+        if (enroll, test) in seen:
+            raise InputError(f"trial '{enroll} {test}' is listed twice", path, line_no)
+        seen.add((enroll, test))
+        trials.append(Trial(enroll, test, is_target, line_no))
+    if not trials:
+        raise InputError("no trials in file", path)
+    return trials
+
+
+def read_scores(path):
+    """A score file as a dict ``{(enroll, test): score}``; ``path`` may be ``-`` (stdin)."""
+    scores = {}
+    for line_no, text in iter_lines(path):
+        fields = text.split()
+        if not fields:
+            continue
+        if len(fields) != 3:
+            raise InputError(f"expected 'enroll test score', got {text.strip()!r}", path, line_no)
+        enroll, test, value = fields
+        try:
+            score = float(value)
+        except ValueError:
+            raise InputError(f"score {value!r} is not a number", path, line_no) from None
+        if not math.isfinite(score):
+            raise InputError(f"score of '{enroll} {test}' is {value}", path, line_no)
+        if (enroll, test) in scores:
+            raise InputError(f"trial '{enroll} {test}' is scored twice", path, line_no)
+        scores[(enroll, test)] = score
+    return scores
+
+
+def write_scores(path, scored_trials):
+    """Write ``[(enroll, test, score)]`` as a score file (atomically; ``-`` is stdout)."""
+    from metricvox.io import atomic_write
+
+    with atomic_write(path, "w") as out:
+        for enroll, test, score in scored_trials:
+            out.write(f"{enroll} {test} {score:.6f}\n")

@@ -1,0 +1,1 @@
+"""Evaluation protocols and reports built on metricvox.metrics."""

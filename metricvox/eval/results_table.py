@@ -1,0 +1,39 @@
+"""A Markdown table of verification results gathered from metricvox-compute-eer outputs."""
+
+import re
+
+from metricvox.data.tables import iter_lines
+from metricvox.errors import InputError
+
+_MEASURE = re.compile(r"^(EER|minDCF\(p=[^)]+\)): ([-+0-9.eE]+)%?$")
+
+
+def read_measures(path):
+    """{measure: value} from the lines a metricvox-compute-eer run printed."""
+    measures = {}
+    for line_no, text in iter_lines(path):
+        match = _MEASURE.match(text.strip())
+        if match:
+            measures[match.group(1)] = float(match.group(2))
+        elif text.strip():
+            raise InputError(f"expected 'EER: x%' or 'minDCF(p=...): y', got {text.strip()!r}",
+                             path, line_no)
+    if "EER" not in measures:
+        raise InputError("no 'EER:' line", path)
+    return measures
+
+
+def results_table(rows):
+    """Markdown for ``[(system, trial_list, measures)]``; one column per measure seen."""
+    columns = []
+    for _, _, measures in rows:
+        columns += [m for m in measures if m not in columns]
+    header = ["system", "trials"] + [c + (" (%)" if c == "EER" else "") for c in columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for system, trials, measures in rows:
+        cells = [system, trials]
+        for column in columns:
+            value = measures.get(column)
+            cells.append("" if value is None else (f"{value:.2f}" if column == "EER" else f"{value:.4f}"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
