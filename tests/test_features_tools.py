@@ -78,6 +78,19 @@ def test_mfcc_stats_preset_resamples_when_allowed(corpus, tmp_path):
     assert features["utt0"].shape == (1 + (48000 - 1024) // 512, 275)
 
 
+def test_segments_are_cut_before_the_features(corpus, tmp_path):
+    segments = tmp_path / "segments"
+    segments.write_text("utt0-a utt0 0.10 0.90\nutt1-b utt1 0.25 1.00\n")
+    out = tmp_path / "seg.ark"
+    extractor = FeatureExtractor.from_settings("fbank", overrides={"dither": 0.0})
+    compute_feats_table(f"scp:{corpus}", f"ark:{out}", extractor, segments=str(segments))
+    features = _read(out)
+    whole, _ = soundfile.read(tmp_path / "utt1.wav", dtype="float32")
+    expected = extractor("utt1-b", whole[4000:16000])
+    np.testing.assert_array_equal(features["utt1-b"], expected)
+    assert features["utt0-a"].shape[0] == 1 + (12800 - 400) // 160
+
+
 def test_dither_is_seeded_per_utterance(corpus):
     waveform = speech_like(seconds=0.5, seed=9)
     runs = [FeatureExtractor.from_settings("fbank", seed=seed) for seed in (3, 3, 4)]
@@ -139,7 +152,8 @@ def test_wrong_sample_rate_is_an_error(tmp_path):
 
 
 @pytest.mark.parametrize("problem", ["missing-audio", "missing-table", "short-audio",
-                                     "corrupt-audio", "failing-pipe"])
+                                     "corrupt-audio", "failing-pipe", "duplicate-key",
+                                     "unsorted-keys"])
 def test_bad_audio_input(corpus, tmp_path, problem):
     lines = corpus.read_text().splitlines()
     if problem == "missing-audio":
@@ -155,6 +169,12 @@ def test_bad_audio_input(corpus, tmp_path, problem):
         culprit = f"{corpus}:1"
     elif problem == "failing-pipe":
         lines[1] = "utt1 sh -c 'exit 3' |"
+        culprit = f"{corpus}:2"
+    elif problem == "duplicate-key":
+        lines[2] = lines[1]
+        culprit = f"{corpus}:3"
+    elif problem == "unsorted-keys":
+        lines[0], lines[1] = lines[1], lines[0]
         culprit = f"{corpus}:2"
     corpus.write_text("\n".join(lines) + "\n")
     if problem == "missing-table":

@@ -2,8 +2,9 @@
 
 One concept per module: framing, frame_processing (dither, DC, pre-emphasis,
 window), windows, spectrum (FFT size, power spectrum), mel, fbank, mfcc,
-spectrogram, mfcc_stats, deltas, cmvn, vad; options / conf / presets /
-feature_types for settings; extraction for whole wav tables.
+spectrogram, mfcc_stats, deltas, cmvn, vad, checks (NaN/inf); options / conf /
+presets / feature_types for settings; extraction (wav table -> features) and
+tables (feature table -> feature table), which the bin/ tools call.
 """
 
 from metricvox.features.cmvn import CmvnStats, apply_cmvn, sliding_cmvn

@@ -66,11 +66,8 @@ def compute_feats_table(wav_rspecifier, feats_wspecifier, extractor, segments=No
     audio = iter_audio(wav_rspecifier, segments=segments, sample_rate=rate,
                        allow_resample=allow_resample)
     with MatrixWriter(feats_wspecifier) as writer:
-        for utt_id, samples, sample_rate in progress(audio, desc=extractor.type_name, unit="utt"):
-            if sample_rate != rate:
-                raise InputError(f"utterance {utt_id}: sample rate {sample_rate} Hz differs from "
-                                 f"--sample-frequency={rate} (use --allow-resample)",
-                                 wav_rspecifier)
+        # iter_audio refuses (or resamples) audio at another rate than ``rate``.
+        for utt_id, samples, _ in progress(audio, desc=extractor.type_name, unit="utt"):
             writer.write(utt_id, extractor(utt_id, samples))
             count += 1
     if count == 0:

@@ -95,16 +95,16 @@ def option_fields(options_class):
 
 def parse_value(field_type, text):
     """Convert the text of one option to the field's type; ValueError if it does not fit."""
-    if field_type in (bool, "bool"):
+    if field_type is bool:
         lowered = text.strip().lower()
         if lowered in ("true", "1"):
             return True
         if lowered in ("false", "0"):
             return False
         raise ValueError(f"expected true or false, got {text!r}")
-    if field_type in (int, "int"):
+    if field_type is int:
         return int(text)
-    if field_type in (float, "float"):
+    if field_type is float:
         return float(text)
     return text
 
