@@ -147,7 +147,8 @@ def validate_options(options):
     if int(o.sample_frequency * 0.001 * o.frame_length) < 2:
         raise InputError(f"--frame-length={o.frame_length} ms is less than two samples")
     if o.window_type not in WINDOW_TYPES:
-        raise InputError(f"--window-type={o.window_type}: expected one of {', '.join(WINDOW_TYPES)}")
+        raise InputError(f"--window-type={o.window_type}: expected one of "
+                         f"{', '.join(WINDOW_TYPES)}")
     if o.dither < 0:
         raise InputError(f"--dither must be >= 0, got {o.dither}")
     if isinstance(o, MelOptions):

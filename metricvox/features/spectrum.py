@@ -11,7 +11,8 @@ from metricvox.features.framing import frame_signal, window_size
 # Kaldi reads int16 samples as floats; waveforms here are in [-1, 1].
 INT16_SCALE = np.float32(32768.0)
 
-FFT_WORKERS = os.cpu_count() or 1
+# Threads for scipy's FFT: the cores this process may run on.
+FFT_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def fft_size(options):
