@@ -1,4 +1,4 @@
-"""What every ``bin/metricvox-*`` tool shares: error reporting, logging, --quiet.
+"""What every ``bin/metricvox-*`` tool shares: error reporting, logging, --quiet, --config.
 
 A tool is a click command declared with ``cls=Tool``::
 
@@ -14,6 +14,11 @@ A tool is a click command declared with ``cls=Tool``::
 stderr, ``metricvox-xxx: error: FILE:LINE: message``, and exit status 1. Library
 code logs through :mod:`logging`; the tool prints those records to stderr
 prefixed with its name, as Kaldi's ``LOG (tool)`` lines.
+
+As in Kaldi, every tool takes ``--config FILE``: its ``--option=value`` lines act
+as if given before the command-line options, which therefore win. A tool that
+defines its own ``--config`` (feature extraction, which layers it over presets)
+keeps its own meaning.
 """
 
 import logging
@@ -22,6 +27,7 @@ import sys
 
 import click
 
+from metricvox.conf import read_conf
 from metricvox.errors import InputError
 from metricvox.progress import set_quiet
 
@@ -35,27 +41,78 @@ def _setup_logging(tool_name, quiet):
     root.propagate = False
 
 
+def _config_argument(args):
+    """The value of the first --config in ``args`` (before a ``--``), or None."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+        if arg == "--config" and i + 1 < len(args):
+            return args[i + 1]
+    return None
+
+
 class Tool(click.Command):
-    """A click command with metricvox's error contract and a ``--quiet`` flag."""
+    """A click command with metricvox's error contract, ``--quiet`` and ``--config``."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        options = {opt for p in self.params if isinstance(p, click.Option) for opt in p.opts}
+        self._generic_config = "--config" not in options
+        if self._generic_config:
+            self.params.append(click.Option(
+                ["--config"], type=click.Path(dir_okay=False), expose_value=False,
+                help="Kaldi-style conf file of --option=value lines; options given here win."))
         self.params.append(click.Option(
             ["--quiet"], is_flag=True, expose_value=False, is_eager=True,
             callback=lambda ctx, _param, value: ctx.meta.__setitem__("quiet", value),
             help="No progress bars or log lines, only errors."))
 
+    def _conf_arguments(self, path):
+        """The conf file's settings as command-line words, each option checked to exist."""
+        flags = {opt: p for p in self.params if isinstance(p, click.Option) for opt in p.opts}
+        words = []
+        for setting in read_conf(path):
+            option = flags.get("--" + setting.name)
+            if option is None or setting.name in ("config", "help"):
+                raise InputError(f"unknown option --{setting.name} for this tool", setting.path,
+                                 setting.line)
+            if option.is_flag:
+                value = str(setting.value).lower()
+                if value not in ("true", "false", "1", "0"):
+                    raise InputError(f"--{setting.name} is a flag: expected true or false, "
+                                     f"got {setting.value!r}", setting.path, setting.line)
+                words += ["--" + setting.name] if value in ("true", "1") else []
+            else:
+                words += ["--" + setting.name, str(setting.value)]
+        return words
+
+    def parse_args(self, ctx, args):
+        if self._generic_config:
+            path = _config_argument(args)
+            if path is not None:
+                args = self._conf_arguments(path) + list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
-        name = os.path.basename(ctx.command_path or sys.argv[0])
         quiet = ctx.meta.get("quiet", False)
         set_quiet(quiet)
-        _setup_logging(name, quiet)
+        _setup_logging(_tool_name(), quiet)
         try:
             return super().invoke(ctx)
-        except InputError as error:
-            click.echo(f"{name}: error: {error}", err=True)
-            ctx.exit(1)
         except BrokenPipeError:
             # The reader of our stdout went away (e.g. `| head`): not our error to report.
             sys.stderr.close()
             ctx.exit(1)
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except InputError as error:
+            click.echo(f"{_tool_name()}: error: {error}", err=True)
+            sys.exit(1)
+
+
+def _tool_name():
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "metricvox"

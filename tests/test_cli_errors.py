@@ -34,3 +34,39 @@ def test_input_error_becomes_one_line_and_exit_1():
 def test_good_input_runs_and_quiet_is_accepted():
     proc = _run("--quiet", "ok")
     assert proc.returncode == 0 and proc.stdout.strip() == "fine"
+
+
+CONF_SCRIPT = '''
+import click
+from metricvox.cli import Tool
+
+@click.command(cls=Tool)
+@click.option("--threshold", type=float, default=1.0)
+@click.option("--name", default="x")
+@click.option("--verbose", is_flag=True)
+def main(threshold, name, verbose):
+    click.echo(f"{threshold} {name} {verbose}")
+
+main()
+'''
+
+
+def _run_conf(*args):
+    return subprocess.run([sys.executable, "-c", CONF_SCRIPT, *args], capture_output=True, text=True)
+
+
+def test_config_file_sets_options_and_the_command_line_wins(tmp_path):
+    conf = tmp_path / "x.conf"
+    conf.write_text("# a comment\n--threshold=5.5\n--name=conf  # trailing comment\n--verbose=true\n")
+    assert _run_conf("--config", str(conf)).stdout.split() == ["5.5", "conf", "True"]
+    assert _run_conf(f"--config={conf}", "--threshold", "2").stdout.split() == ["2.0", "conf", "True"]
+
+
+def test_config_file_unknown_option_is_located(tmp_path):
+    conf = tmp_path / "x.conf"
+    conf.write_text("--threshold=5.5\n--thresold=6\n")
+    proc = _run_conf("--config", str(conf))
+    assert proc.returncode == 1
+    assert_one_line_error(proc, f"{conf}:2", "unknown option --thresold")
+    proc = _run_conf("--config", str(tmp_path / "missing.conf"))
+    assert_one_line_error(proc, "missing.conf", "cannot read conf file")

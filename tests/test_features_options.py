@@ -3,7 +3,7 @@ import pytest
 
 from metricvox.errors import InputError
 from metricvox.features import PRESET_TYPES, feature_options, preset_path
-from metricvox.features.conf import read_conf
+from metricvox.conf import read_conf
 
 
 def test_kaldi_defaults():

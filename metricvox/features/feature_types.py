@@ -7,13 +7,13 @@ front end) < ``--preset`` < ``--config`` file < command-line options.
 
 from dataclasses import dataclass
 
+from metricvox.conf import Setting, read_conf
 from metricvox.errors import InputError
-from metricvox.features.conf import read_conf
 from metricvox.features.fbank import compute_fbank
 from metricvox.features.mfcc import compute_mfcc
 from metricvox.features.mfcc_stats import compute_mfcc_stats
 from metricvox.features.options import (FbankOptions, FrameOptions, MfccOptions,
-                                        MfccStatsOptions, Setting, SpectrogramOptions,
+                                        MfccStatsOptions, SpectrogramOptions,
                                         apply_settings, option_fields, validate_options)
 from metricvox.features.presets import preset_path, preset_type
 from metricvox.features.spectrogram import compute_spectrogram

@@ -109,15 +109,6 @@ def parse_value(field_type, text):
     return text
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One ``--name=value`` from a conf file or the command line, with where it came from."""
-    name: str
-    value: object
-    path: str = None
-    line: int = None
-
-
 def apply_settings(options, settings, feature_type):
     """Return ``options`` with each setting applied; InputError at the setting's location."""
     known = option_fields(type(options))

@@ -1,12 +1,23 @@
 """Kaldi-style conf files: one ``--option=value`` per line, ``#`` starts a comment.
 
-A bare ``--option`` means ``--option=true``, as in Kaldi's ParseOptions.
+A bare ``--option`` means ``--option=true``, as in Kaldi's ParseOptions. Every
+tool takes ``--config FILE`` (see :mod:`metricvox.cli`); feature extraction layers
+it over its presets.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from metricvox.errors import InputError
-from metricvox.features.options import Setting
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``--name=value`` from a conf file or the command line, with where it came from."""
+    name: str
+    value: object
+    path: str = None
+    line: int = None
 
 
 def read_conf(path):
