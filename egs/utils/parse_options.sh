@@ -1,0 +1,37 @@
+# Sourced by a recipe after it has set its option defaults as shell variables:
+#   stage=0; stop_stage=100; corpus=; nj=2
+#   . utils/parse_options.sh
+# turns "--stop-stage 5" or "--stop-stage=5" into stop_stage=5 for every variable
+# already defined, and stops with a message on an option the recipe does not have.
+# "--help" prints the options and their current values. Leftover words stay in "$@".
+
+_mv_usage() {
+  echo "usage: $0 [options] $*" >&2
+  echo "options (current values):" >&2
+  local line name
+  while read -r line; do
+    name=${line%%=*}
+    echo "  --${name//_/-} ${!name}" >&2
+  done < <(grep -oE '^[a-z][a-z0-9_]*=' "$0" | tr -d '=' | sort -u | sed 's/$/=/')
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --help|-h) _mv_usage; exit 0 ;;
+    --*=*) _mv_name=${1%%=*}; _mv_value=${1#*=}; shift ;;
+    --*)
+      _mv_name=$1
+      if [ $# -lt 2 ]; then echo "$0: option $1 needs a value" >&2; exit 1; fi
+      _mv_value=$2; shift 2 ;;
+    *) break ;;
+  esac
+  _mv_name=${_mv_name#--}
+  _mv_name=${_mv_name//-/_}
+  if [ -z "${!_mv_name+set}" ] || ! [[ $_mv_name =~ ^[a-z][a-z0-9_]*$ ]]; then
+    echo "$0: unknown option --${_mv_name//_/-} (see $0 --help)" >&2
+    exit 1
+  fi
+  printf -v "$_mv_name" '%s' "$_mv_value"
+done
+unset _mv_name _mv_value
+true

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""VoxCeleb1 as Kaldi data directories.
+
+  local/make_voxceleb1.py VOX1_DIR DATA_DIR
+
+VOX1_DIR holds VoxCeleb1 as distributed: wav/<speaker>/<video>/<nnnnn>.wav and the
+trial lists veri_test.txt (required), veri_test2.txt, list_test_all2.txt and
+list_test_hard2.txt (where present). Writes DATA_DIR/vox1_dev (the speakers of no
+trial list of the original test split), DATA_DIR/vox1_test (the speakers of
+veri_test.txt) with 'trials' = veri_test.txt and 'trials_veri_test2' when present,
+and DATA_DIR/vox1_all with the -E and -H lists, which span all of VoxCeleb1.
+Utterance ids are speaker-video-nnnnn, as in Kaldi's VoxCeleb recipe.
+"""
+
+import sys
+from pathlib import Path
+
+import click
+
+from metricvox.cli import Tool
+from metricvox.data.tables import iter_lines, write_table
+from metricvox.errors import InputError
+
+TEST_LISTS = ("veri_test.txt", "veri_test2.txt")
+FULL_LISTS = ("list_test_all2.txt", "list_test_hard2.txt")
+
+
+def utterance_id(relative_wav):
+    """'id10270/x6uYqmx31kE/00001.wav' -> 'id10270-x6uYqmx31kE-00001'."""
+    return relative_wav[:-len(".wav")].replace("/", "-")
+
+
+def read_voxceleb_trials(path, known):
+    trials = []
+    for line_no, text in iter_lines(path):
+        fields = text.split()
+        if not fields:
+            continue
+        if len(fields) != 3 or fields[0] not in ("0", "1"):
+            raise InputError(f"expected '1|0 speaker/video/nnnnn.wav speaker/video/nnnnn.wav', "
+                             f"got {text.strip()!r}", path, line_no)
+        enroll, test = utterance_id(fields[1]), utterance_id(fields[2])
+        for utt, name in ((enroll, fields[1]), (test, fields[2])):
+            if utt not in known:
+                raise InputError(f"{name} is not in the corpus", path, line_no)
+        trials.append((enroll, test, "target" if fields[0] == "1" else "nontarget"))
+    return trials
+
+
+def write_data_dir(directory, utt2wav):
+    directory.mkdir(parents=True, exist_ok=True)
+    utts = sorted(utt2wav)
+    write_table(directory / "wav.scp", [(u, str(utt2wav[u])) for u in utts])
+    write_table(directory / "utt2spk", [(u, u.split("-")[0]) for u in utts])
+    speakers = {}
+    for u in utts:
+        speakers.setdefault(u.split("-")[0], []).append(u)
+    write_table(directory / "spk2utt", [(s, " ".join(us)) for s, us in sorted(speakers.items())])
+
+
+@click.command(cls=Tool, help=__doc__)
+@click.argument("vox1_dir", type=click.Path(file_okay=False))
+@click.argument("data_dir", type=click.Path(file_okay=False))
+def main(vox1_dir, data_dir):
+    vox1, data = Path(vox1_dir).resolve(), Path(data_dir)
+    wav_root = vox1 / "wav"
+    wavs = sorted(wav_root.glob("*/*/*.wav"))
+    if not wavs:
+        raise InputError("no <speaker>/<video>/<nnnnn>.wav files under it", wav_root)
+    utt2wav = {utterance_id(str(w.relative_to(wav_root))): w for w in wavs}
+    if not (vox1 / TEST_LISTS[0]).is_file():
+        raise InputError("VoxCeleb1's trial list is missing", vox1 / TEST_LISTS[0])
+
+    lists = {name: read_voxceleb_trials(vox1 / name, utt2wav)
+             for name in TEST_LISTS + FULL_LISTS if (vox1 / name).is_file()}
+    test_speakers = {u.split("-")[0] for trials in (lists[n] for n in TEST_LISTS if n in lists)
+                     for pair in trials for u in pair[:2]}
+    split = {"vox1_dev": {u: w for u, w in utt2wav.items() if u.split("-")[0] not in test_speakers},
+             "vox1_test": {u: w for u, w in utt2wav.items() if u.split("-")[0] in test_speakers}}
+    if any(n in lists for n in FULL_LISTS):
+        split["vox1_all"] = utt2wav
+    for name, utts in split.items():
+        write_data_dir(data / name, utts)
+        print(f"{name}: {len(utts)} utterances of {len({u.split('-')[0] for u in utts})} speakers",
+              file=sys.stderr)
+    for name, trials in lists.items():
+        target = data / ("vox1_test" if name in TEST_LISTS else "vox1_all")
+        file_name = "trials" if name == TEST_LISTS[0] else "trials_" + name[:-len(".txt")]
+        write_table(target / file_name, trials)
+        print(f"{target.name}/{file_name}: {len(trials)} trials from {name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

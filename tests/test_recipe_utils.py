@@ -1,0 +1,37 @@
+"""The shell glue shared by recipes: option parsing and the local job runner."""
+import subprocess
+
+from conftest import REPO
+
+UTILS = REPO / "egs" / "utils"
+
+
+def _bash(script, cwd):
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=cwd)
+
+
+def test_parse_options_sets_known_variables_and_refuses_others(tmp_path):
+    script = tmp_path / "recipe.sh"
+    script.write_text(f"stage=0\nstop_stage=100\nnj=2\n. {UTILS}/parse_options.sh\n"
+                      'echo "$stage $stop_stage $nj $*"\n')
+    proc = _bash(f"bash {script} --stop-stage 5 --nj=4 rest words", tmp_path)
+    assert proc.stdout.strip() == "0 5 4 rest words"
+    proc = _bash(f"bash {script} --stopstage 5", tmp_path)
+    assert proc.returncode == 1 and "unknown option --stopstage" in proc.stderr
+    proc = _bash(f"bash {script} --nj", tmp_path)
+    assert proc.returncode == 1 and "needs a value" in proc.stderr
+
+
+def test_run_local_substitutes_job_index_and_logs(tmp_path):
+    proc = _bash(f"{UTILS}/run_local.sh JOB=1:3 log/x.JOB.log echo part JOB \\| tr a-z A-Z", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for j in (1, 2, 3):
+        assert f"PART {j}" in (tmp_path / "log" / f"x.{j}.log").read_text()
+
+
+def test_run_local_reports_the_failed_job(tmp_path):
+    proc = _bash(f"{UTILS}/run_local.sh JOB=1:3 log/y.JOB.log "
+                 "bash -c 'echo job JOB speaking; test JOB -ne 2'", tmp_path)
+    assert proc.returncode == 1
+    assert "1 of 3 jobs failed; see log/y.2.log" in proc.stderr
+    assert "job 2 speaking" in proc.stderr
