@@ -46,7 +46,7 @@ def combine_data_dirs(dest, sources):
         if len(having) == len(datadirs):
             tables[name] = _merge(name, [(d, d.tables[name]) for d in datadirs], "utterance")
         elif having:
-            log.warning("combine_data_dirs: %s is not in every source, leaving it out", name)
+            log.warning("%s is not in every source, leaving it out", name)
     with_segments = [d for d in datadirs if "segments" in d.tables]
     if all("wav.scp" in d.tables for d in datadirs):
         key_kind = "recording" if with_segments else "utterance"
@@ -56,9 +56,9 @@ def combine_data_dirs(dest, sources):
                 "segments", [(d, d.tables["segments"] if "segments" in d.tables else _whole_recording_segments(d))
                              for d in datadirs], "utterance")
     elif any("wav.scp" in d.tables for d in datadirs):
-        log.warning("combine_data_dirs: wav.scp is not in every source, leaving it out")
+        log.warning("wav.scp is not in every source, leaving it out")
     tables["spk2utt"] = spk2utt_rows(tables["utt2spk"])
     write_data_dir(tables, dest)
-    log.info("combine_data_dirs: combined %d data dirs into %s: %d utterances, %d speakers", len(datadirs), dest,
+    log.info("combined %d data dirs into %s: %d utterances, %d speakers", len(datadirs), dest,
              len(tables["utt2spk"]), len(tables["spk2utt"]))
     return len(tables["utt2spk"])

@@ -54,6 +54,6 @@ def compute_utt2dur(path):
         for row in progress(datadir.tables["wav.scp"], desc="utt2dur"):
             durations[row.key] = audio_duration(row.rest, where=(wav_file, row.line))
     write_table(datadir.file("utt2dur"), ((utt, repr(round(seconds, 7))) for utt, seconds in durations.items()))
-    log.info("get_utt2dur: wrote durations of %d utterances, %.1f hours in all", len(durations),
+    log.info("wrote durations of %d utterances, %.1f hours in all", len(durations),
              sum(durations.values()) / 3600)
     return durations

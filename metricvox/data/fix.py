@@ -27,7 +27,7 @@ def fix_data_dir(path):
         _drop(keep, keep - present, f"missing from {name}")
         extra = len(present - set(datadir.utterances))
         if extra:
-            log.info("fix_data_dir: %s: dropped %d entries for utterances not in utt2spk", name, extra)
+            log.info("%s: dropped %d entries for utterances not in utt2spk", name, extra)
     if "segments" in datadir.tables:
         segments = {row.key: row.fields[0] for row in datadir.tables["segments"]}
         _drop(keep, keep - set(segments), "missing from segments")
@@ -41,9 +41,9 @@ def fix_data_dir(path):
     if "segments" in datadir.tables and "wav.scp" in datadir.tables:
         unused = len(datadir.tables["wav.scp"]) - len(tables["wav.scp"])
         if unused:
-            log.info("fix_data_dir: dropped %d recordings that no kept segment uses", unused)
+            log.info("dropped %d recordings that no kept segment uses", unused)
     write_data_dir(tables, path)
-    log.info("fix_data_dir: kept %d of %d utterances, %d speakers", len(keep), total, len(tables["spk2utt"]))
+    log.info("kept %d of %d utterances, %d speakers", len(keep), total, len(tables["spk2utt"]))
     return len(keep)
 
 
@@ -51,4 +51,4 @@ def _drop(keep, dropped, reason):
     dropped &= keep
     if dropped:
         keep -= dropped
-        log.info("fix_data_dir: dropped %d utterances %s", len(dropped), reason)
+        log.info("dropped %d utterances %s", len(dropped), reason)

@@ -59,6 +59,6 @@ def split_data_dir(path, n, *, per_spk=False):
         part = os.path.join(str(path), f"split{n}", str(index + 1))
         write_data_dir(select_utterances(datadir, keep), part)
         parts.append(part)
-    log.info("split_data_dir: split %d utterances of %s into %d parts by %s", len(utt2spk), path, n,
+    log.info("split %d utterances of %s into %d parts by %s", len(utt2spk), path, n,
              "speaker" if per_spk else "utterance")
     return parts

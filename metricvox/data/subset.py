@@ -18,7 +18,7 @@ def _matching(wanted, known, what, list_path):
     found = [x for x in wanted if x in known]
     missing = len(set(wanted)) - len(set(found))
     if missing:
-        log.warning("subset_data_dir: %d of the %d %ss listed are not in the data dir", missing,
+        log.warning("%d of the %d %ss listed are not in the data dir", missing,
                     len(set(wanted)), what)
     if not found:
         raise InputError(f"none of the {what}s listed is in the data dir", list_path)
@@ -47,5 +47,5 @@ def subset_data_dir(src, dest, *, spk_list=None, utt_list=None, first=None):
                              datadir.file("utt2spk"))
         keep = set(utterances[:first])
     write_data_dir(select_utterances(datadir, keep), dest)
-    log.info("subset_data_dir: wrote %d of %d utterances to %s", len(keep), len(utterances), dest)
+    log.info("wrote %d of %d utterances to %s", len(keep), len(utterances), dest)
     return len(keep)
