@@ -1,0 +1,112 @@
+"""The VoxCeleb stand-in: layout, trial list, audio formats, determinism."""
+import logging
+import re
+import subprocess
+from collections import Counter
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import run_tool
+from metricvox.synth import audio_files, voxceleb
+
+TINY = voxceleb.Size(dev_speakers=1, test_speakers=2, vox2_speakers=1, videos=(2, 2), utterances=(1, 1),
+                     seconds=(1.0, 1.2), trials_per_enrollment=1)
+VIDEO = r"[A-Za-z0-9][A-Za-z0-9_-]{10}"
+
+
+@pytest.fixture(scope="module")
+def voxceleb_mini(tmp_path_factory):
+    """The mini corpus, generated once per test session by the real tool (later calls are no-ops)."""
+    out = tmp_path_factory.getbasetemp() / "voxceleb-mini"
+    run_tool("metricvox-synth-corpus", "--kind", "voxceleb", "--size", "mini", "--seed", "7", "--out", out)
+    return out
+
+
+def _speakers(root):
+    return {p.name for p in root.iterdir()}
+
+
+def test_vox1_layout_and_format(voxceleb_mini):
+    wavs = sorted((voxceleb_mini / "vox1" / "wav").rglob("*"))
+    files = [p for p in wavs if p.is_file()]
+    assert files
+    for path in files:
+        rel = path.relative_to(voxceleb_mini / "vox1" / "wav").as_posix()
+        assert re.fullmatch(rf"id1\d{{4}}/{VIDEO}/\d{{5}}\.wav", rel), rel
+        info = sf.info(str(path))
+        assert (info.samplerate, info.channels, info.subtype, info.format) == (16000, 1, "PCM_16", "WAV")
+        assert info.duration >= 1.5
+
+
+def test_speaker_sets_are_disjoint_and_numbered_like_the_real_ones(voxceleb_mini):
+    vox1 = _speakers(voxceleb_mini / "vox1" / "wav")
+    vox2 = _speakers(voxceleb_mini / "vox2" / "dev" / "aac")
+    trials = (voxceleb_mini / "vox1" / "veri_test.txt").read_text().split()
+    test = {field.split("/")[0] for field in trials if "/" in field}
+    dev = vox1 - test
+    assert test == {f"id{10270 + i}" for i in range(voxceleb.SIZES["mini"].test_speakers)}
+    assert len(dev) == voxceleb.SIZES["mini"].dev_speakers and all(int(s[2:]) < 10270 for s in dev)
+    assert len(vox2) == voxceleb.SIZES["mini"].vox2_speakers and not vox2 & vox1
+    assert all(re.fullmatch(r"id0\d{4}", s) for s in vox2)
+
+
+def test_trial_list_is_balanced_voxceleb_format(voxceleb_mini):
+    lines = (voxceleb_mini / "vox1" / "veri_test.txt").read_text().splitlines()
+    assert len(lines) >= 80
+    labels = Counter()
+    for line in lines:
+        label, enroll, test = line.split(" ")
+        assert re.fullmatch(rf"id1027\d/{VIDEO}/\d{{5}}\.wav", enroll), line
+        assert (voxceleb_mini / "vox1" / "wav" / enroll).is_file()
+        assert (voxceleb_mini / "vox1" / "wav" / test).is_file()
+        assert enroll != test
+        assert label == ("1" if enroll.split("/")[0] == test.split("/")[0] else "0"), line
+        labels[label] += 1
+    assert labels["1"] == labels["0"]
+    assert len(set(lines)) == len(lines)
+
+
+def test_vox2_is_16k_aac_in_mp4(voxceleb_mini):
+    files = sorted((voxceleb_mini / "vox2" / "dev" / "aac").rglob("*.m4a"))
+    assert files
+    rel = files[0].relative_to(voxceleb_mini / "vox2" / "dev" / "aac").as_posix()
+    assert re.fullmatch(rf"id0\d{{4}}/{VIDEO}/\d{{5}}\.m4a", rel)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels",
+                            "-of", "csv=p=0", str(files[0])], capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "aac,16000,1"
+    pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", str(files[0]), "-f", "s16le", "-"],
+                         capture_output=True, check=True).stdout
+    assert np.abs(np.frombuffer(pcm, "<i2")).max() > 1000  # real sound, not silence
+
+
+def test_recordings_of_a_speaker_differ_between_videos():
+    """Same speaker, other video: other channel and level, so not the same spectrum."""
+    recordings = list(voxceleb.speaker_recordings(3, "id10001", TINY))
+    videos = {vid for vid, _, _ in recordings}
+    assert len(videos) == 2
+    spectra = [np.log(np.abs(np.fft.rfft(audio[:16000])) + 1e-6) for _, _, audio in recordings]
+    assert np.std(spectra[0] - spectra[1]) > 0.5
+
+
+def _tree_bytes(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_gives_byte_identical_corpus(tmp_path):
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        voxceleb.write_corpus(tmp_path / name, TINY, seed)
+    first, second, other = (_tree_bytes(tmp_path / n) for n in "abc")
+    assert any(k.endswith(".m4a") for k in first)
+    assert first == second
+    assert first != other
+
+
+def test_without_ffmpeg_vox2_is_skipped_and_said(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(audio_files, "have_ffmpeg", lambda: False)
+    with caplog.at_level(logging.WARNING, logger="metricvox"):
+        voxceleb.write_corpus(tmp_path, TINY, 1)
+    assert not (tmp_path / "vox2").exists()
+    assert (tmp_path / "vox1" / "veri_test.txt").is_file()
+    assert "ffmpeg not found" in caplog.text and "skipped" in caplog.text
