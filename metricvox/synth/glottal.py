@@ -36,6 +36,8 @@ def glottal_source(f0, sample_rate, rng, open_quotient=0.6, tilt=0.3,
     cycle = np.floor(phase).astype(int)
     amplitude = np.clip(1.0 + shimmer * rng.standard_normal(n_cycles + 1), 0.2, None)[cycle]
     flow = _pulse_shape(phase - cycle, open_quotient) * amplitude
+    # Lip radiation differentiates the flow; scaling by the mean f0 keeps the level
+    # of the derivative about the same for low and high voices.
     pulses = np.diff(flow, prepend=0.0) * sample_rate / (np.mean(f0) * 4.0)
     pulses = lfilter([1.0 - tilt], [1.0, -tilt], pulses)
     noise = rng.standard_normal(len(f0))

@@ -10,7 +10,6 @@ import numpy as np
 from metricvox.synth import phones, vocal_tract
 from metricvox.synth.voice import render
 
-_CLUSTER_HEADS = ("s",)
 _DURATION = {  # (low, high) seconds at rate 1
     "vowel": (0.07, 0.16), "plosive": (0.06, 0.10), "fricative": (0.07, 0.13), "sonorant": (0.05, 0.08)}
 
@@ -28,8 +27,8 @@ def _consonant_duration(symbol, rng):
 def _syllable(rng, stressed):
     out = []
     if rng.random() < 0.8:
-        if rng.random() < 0.12:
-            out.append((_CLUSTER_HEADS[0], rng.uniform(*_DURATION["fricative"])))
+        if rng.random() < 0.12:  # an s-cluster: "sp", "st", "sk"
+            out.append(("s", rng.uniform(*_DURATION["fricative"])))
             onset = rng.choice(["p", "t", "k"])
         else:
             onset = rng.choice(phones.CONSONANTS)
@@ -47,11 +46,11 @@ def random_phones(rng, seconds, rate=1.0):
     timed = [(phones.PAUSE, rng.uniform(0.1, 0.3))]
     total = timed[0][1]
     while total < seconds - 0.3:
-        for word in range(rng.integers(2, 7)):
+        for _word in range(rng.integers(2, 7)):
             n_syl = rng.integers(1, 4)
             stress = rng.integers(n_syl)
-            for s in range(n_syl):
-                for symbol, dur in _syllable(rng, s == stress):
+            for syllable in range(n_syl):
+                for symbol, dur in _syllable(rng, syllable == stress):
                     timed.append((symbol, dur / rate))
             if rng.random() < 0.15:
                 timed.append((phones.PAUSE, rng.uniform(0.02, 0.06)))

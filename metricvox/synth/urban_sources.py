@@ -34,7 +34,8 @@ def _bandpass(x, low, high, sample_rate, order=2):
 def _on_off(n, sample_rate, rng, on_seconds, off_seconds, ramp=0.02):
     """A 0/1 gate of alternating on and off stretches with soft edges."""
     gate = np.zeros(n)
-    t = int(rng.uniform(0, off_seconds[1]) * sample_rate * rng.integers(0, 2))
+    starts_on = rng.random() < 0.5
+    t = 0 if starts_on else int(rng.uniform(*off_seconds) * sample_rate)
     while t < n:
         length = int(rng.uniform(*on_seconds) * sample_rate)
         gate[t:t + length] = 1.0

@@ -29,9 +29,9 @@ FIRST_DEV_SPEAKER = 10001
 FIRST_VOX2_SPEAKER = 12
 # The difficulty knobs, tuned so that a naive MFCC mean/std cosine baseline gets an
 # EER between 15% and 35% on the small corpus (bench/synth_difficulty.py).
-SPEAKER_SPREAD = 1.8     # how far apart speakers' voices are
-SESSION_VARIATION = 1.0  # how much one speaker's voice drifts between videos
-CHANNEL_SEVERITY = 1.0   # how much microphones, rooms and noise differ between videos
+SPEAKER_SPREAD = 2.0     # how far apart speakers' voices are
+SESSION_VARIATION = 0.8  # how much one speaker's voice drifts between videos
+CHANNEL_SEVERITY = 0.6   # how much microphones, rooms and noise differ between videos
 _VIDEO_ID_CHARS = string.ascii_letters + string.digits + "-_"
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,8 @@ SIZES = {
 
 def video_id(rng):
     """An 11-character YouTube-style id (not starting with '-', which upsets shell tools)."""
-    chars = [rng.choice(list(string.ascii_letters + string.digits))]
-    chars += [str(rng.choice(list(_VIDEO_ID_CHARS))) for _ in range(10)]
-    return "".join(map(str, chars))
+    first = rng.choice(list(string.ascii_letters + string.digits))
+    return first + "".join(rng.choice(list(_VIDEO_ID_CHARS), size=10))
 
 
 def speaker_recordings(seed, speaker, size):
