@@ -3,10 +3,13 @@ import csv
 import re
 from collections import defaultdict
 
+import numpy as np
 import pytest
 import soundfile as sf
 
 from conftest import run_tool
+from metricvox.synth import urbansound
+from metricvox.synth.seeding import stream
 
 REAL_CLASSES = {0: "air_conditioner", 1: "car_horn", 2: "children_playing", 3: "dog_bark", 4: "drilling",
                 5: "engine_idling", 6: "gun_shot", 7: "jackhammer", 8: "siren", 9: "street_music"}
@@ -85,3 +88,11 @@ def test_formats_are_mixed_like_the_real_corpus(corpus, rows):
     assert len({s[0] for s in seen}) >= 2
     assert len({s[1] for s in seen}) >= 2
     assert {s[2] for s in seen} == {1, 2}
+
+
+@pytest.mark.parametrize("rate", [8000, 11025, 96000])
+def test_every_source_renders_at_the_extreme_sample_rates(rate):
+    for class_id, name in REAL_CLASSES.items():
+        for salience in (1, 2):
+            audio = urbansound.occurrence(name, 0.5, rate, 2, salience, stream(rate, class_id, salience))
+            assert audio.shape == (rate // 2, 2) and np.isfinite(audio).all() and audio.std() > 0, name

@@ -27,8 +27,14 @@ def _harmonic(f0_track, sample_rate, weights):
 
 
 def _bandpass(x, low, high, sample_rate, order=2):
+    """Band-pass; a band edge past what the sample rate can hold is pulled below Nyquist."""
     high = min(high, 0.45 * sample_rate)
     return sosfilt(butter(order, [low, high], "bandpass", fs=sample_rate, output="sos"), x)
+
+
+def _lowpass(x, cutoff, sample_rate, order=2):
+    cutoff = min(cutoff, 0.45 * sample_rate)
+    return sosfilt(butter(order, cutoff, "lowpass", fs=sample_rate, output="sos"), x)
 
 
 def _on_off(n, sample_rate, rng, on_seconds, off_seconds, ramp=0.02):
@@ -101,7 +107,7 @@ def drilling(n, sr, rng):
 def engine_idling(n, sr, rng):
     firing = rng.uniform(18, 50) * (1 + 0.02 * noise.smooth_random(n, rng, 0.2 * sr))
     engine = _harmonic(firing, sr, rng.uniform(0.2, 1.0, 16) / np.sqrt(np.arange(1, 17)))
-    rumble = sosfilt(butter(2, 300, "lowpass", fs=sr, output="sos"), rng.standard_normal(n))
+    rumble = _lowpass(rng.standard_normal(n), 300, sr)
     return engine + rng.uniform(0.5, 3.0) * rumble
 
 
@@ -112,8 +118,7 @@ def gun_shot(n, sr, rng):
         length = min(int(0.5 * sr), n - start)
         tt = np.arange(length) / sr
         blast = rng.standard_normal(length) * np.exp(-tt / rng.uniform(0.01, 0.06))
-        out[start:start + length] += sosfilt(butter(2, rng.uniform(2000, 8000), "lowpass", fs=sr,
-                                                    output="sos"), blast)
+        out[start:start + length] += _lowpass(blast, rng.uniform(2000, 8000), sr)
     return room.reverberate(out, sr, rng.uniform(0.4, 1.5), rng.uniform(-3, 6), rng)
 
 

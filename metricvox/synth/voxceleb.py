@@ -48,7 +48,7 @@ class Size:
 
 
 SIZES = {
-    "mini": Size(dev_speakers=8, test_speakers=4, vox2_speakers=4, videos=(2, 3), utterances=(2, 2),
+    "mini": Size(dev_speakers=8, test_speakers=5, vox2_speakers=4, videos=(2, 3), utterances=(2, 2),
                  seconds=(2.0, 3.0), trials_per_enrollment=2),
     "small": Size(dev_speakers=80, test_speakers=20, vox2_speakers=30, videos=(3, 5),
                   utterances=(3, 4), seconds=(3.0, 6.0), trials_per_enrollment=5),
