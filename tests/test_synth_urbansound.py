@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from conftest import run_tool
-from metricvox.synth import urbansound
+from metricvox.synth import urban_sources, urbansound
 from metricvox.synth.seeding import stream
 
 REAL_CLASSES = {0: "air_conditioner", 1: "car_horn", 2: "children_playing", 3: "dog_bark", 4: "drilling",
@@ -96,3 +96,13 @@ def test_every_source_renders_at_the_extreme_sample_rates(rate):
         for salience in (1, 2):
             audio = urbansound.occurrence(name, 0.5, rate, 2, salience, stream(rate, class_id, salience))
             assert audio.shape == (rate // 2, 2) and np.isfinite(audio).all() and audio.std() > 0, name
+
+
+def test_sources_fill_exactly_the_requested_length_whatever_it_is():
+    for seed in range(10):
+        for name in REAL_CLASSES.values():
+            if name == "children_playing":  # speech synthesis: slow, and covered above
+                continue
+            n = int(stream(seed, "length").uniform(0.2, 4.0) * 22050)
+            audio = urban_sources.source(name, n, 22050, stream(seed, name))
+            assert len(audio) == n and np.isfinite(audio).all(), (name, seed)

@@ -128,9 +128,11 @@ def jackhammer(n, sr, rng):
     hit_length = int(0.04 * sr)
     tt = np.arange(hit_length) / sr
     hit = (rng.standard_normal(hit_length) + 2 * np.sin(2 * np.pi * ring_hz * tt)) * np.exp(-tt / ring_decay)
+    beats = np.arange(0, n / sr, 1 / rate)
+    starts = ((beats + rng.uniform(0, 0.005, len(beats))) * sr).astype(int)
     out = np.zeros(n + hit_length)
-    for t in np.arange(0, n / sr, 1 / rate) + rng.uniform(0, 0.005, int(np.ceil(n / sr * rate))):
-        out[int(t * sr):int(t * sr) + hit_length] += hit * rng.uniform(0.6, 1.0)
+    for start in starts[starts < n]:
+        out[start:start + hit_length] += hit * rng.uniform(0.6, 1.0)
     return out[:n] * _on_off(n, sr, rng, (0.5, 3.0), (0.2, 1.0))
 
 
