@@ -37,19 +37,6 @@ def test_existing_file_as_output_is_refused(tmp_path):
     assert out.read_text() == "x"
 
 
-def test_rerun_is_a_no_op_and_another_corpus_is_refused(tmp_path):
-    out = tmp_path / "us"
-    run_tool(TOOL, "--kind", "urbansound", "--size", "mini", "--seed", "1", "--out", out)
-    csv_file = out / "metadata" / "UrbanSound8K.csv"
-    stamp = csv_file.stat().st_mtime_ns
-    again = run_tool(TOOL, "--kind", "urbansound", "--size", "mini", "--seed", "1", "--out", out)
-    assert "nothing to do" in again.stderr
-    assert csv_file.stat().st_mtime_ns == stamp
-    other = run_tool(TOOL, "--kind", "urbansound", "--size", "mini", "--seed", "2", "--out", out, check=False)
-    assert_one_line_error(other, str(out), "another synthetic corpus")
-    assert csv_file.stat().st_mtime_ns == stamp
-
-
 def test_interrupted_build_leaves_no_corpus_and_the_next_run_starts_afresh(tmp_path):
     out = tmp_path / "corpus"
 
