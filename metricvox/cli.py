@@ -106,12 +106,27 @@ class Tool(click.Command):
             sys.stderr.close()
             ctx.exit(1)
 
-    def main(self, *args, **kwargs):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        # click's own reporting is several lines ("Usage: ... Error: ..."): report every
+        # failure as the one line the error contract promises instead.
+        name = _tool_name()
         try:
-            return super().main(*args, **kwargs)
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except InputError as error:
-            click.echo(f"{_tool_name()}: error: {error}", err=True)
+            click.echo(f"{name}: error: {error}", err=True)
             sys.exit(1)
+        except click.UsageError as error:
+            click.echo(f"{name}: error: {error.format_message()} (see {name} --help)", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"{name}: error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo(f"{name}: aborted", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return status
+        sys.exit(status if isinstance(status, int) else 0)
 
 
 def _tool_name():

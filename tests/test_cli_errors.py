@@ -70,3 +70,13 @@ def test_config_file_unknown_option_is_located(tmp_path):
     assert_one_line_error(proc, f"{conf}:2", "unknown option --thresold")
     proc = _run_conf("--config", str(tmp_path / "missing.conf"))
     assert_one_line_error(proc, "missing.conf", "cannot read conf file")
+
+
+def test_usage_errors_are_one_line_too():
+    proc = _run()                                  # the argument is missing
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "Missing argument 'WHAT'", "--help")
+    proc = _run("--no-such-option", "x")
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "No such option '--no-such-option'")
+    assert _run("--help").returncode == 0
