@@ -119,6 +119,17 @@ def test_sliding_cmvn_matches_kaldi_window_rules(T, cmn_window, min_window, cent
                                                        norm_vars), atol=1e-4)
 
 
+def test_sliding_cmvn_worked_by_hand():
+    x = np.arange(10, dtype=np.float32)[:, None]
+    # Not centred, window 4, min 2: t=0,1 use frames [0,2) (mean 0.5); t=2 [0,3); t=3 [0,4);
+    # from t=4 on the 5 frames [t-4, t] (mean t-2).
+    got = sliding_cmvn(x, cmn_window=4, min_cmn_window=2, center=False, norm_vars=False)[:, 0]
+    np.testing.assert_allclose(got, [-0.5, 0.5, 1, 1.5, 2, 2, 2, 2, 2, 2])
+    # Centred, window 4: [t-2, t+2) shifted inside [0, 10): t=0,1 -> [0,4); t=9,8 -> [6,10).
+    got = sliding_cmvn(x, cmn_window=4, min_cmn_window=2, center=True, norm_vars=False)[:, 0]
+    np.testing.assert_allclose(got, [-1.5, -0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.5])
+
+
 def test_utterance_and_global_cmvn():
     a = RNG.standard_normal((30, 4)) * 3 + 1
     b = RNG.standard_normal((50, 4)) * 0.5 - 2
