@@ -1,0 +1,1 @@
+"""Neural networks for metric learning: models, poolings, losses, batching, training."""

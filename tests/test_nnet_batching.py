@@ -1,0 +1,119 @@
+"""PK batches, random crops, and the crop dataset behind a torch DataLoader."""
+import kaldiio
+import numpy as np
+import pytest
+import torch
+
+from metricvox.errors import InputError
+from metricvox.nnet.crop_dataset import CropDataset
+from metricvox.nnet.crops import random_crop
+from metricvox.nnet.pk_sampler import PKBatchSampler
+
+
+def _labels():
+    # 7 classes with 2..9 examples each, interleaved in dataset order.
+    counts = [9, 6, 4, 8, 2, 5, 7]
+    labels = np.concatenate([np.full(n, c) for c, n in enumerate(counts)])
+    return np.random.default_rng(5).permutation(labels)
+
+
+def test_every_batch_is_n_distinct_classes_of_m_each_class_major():
+    labels = _labels()
+    sampler = PKBatchSampler(labels, classes_per_batch=3, per_class=2, seed=1)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) > 0
+    seen = []
+    for batch in batches:
+        indices = [i for i, _ in batch]
+        classes = labels[indices].reshape(3, 2)
+        assert (classes == classes[:, :1]).all()           # M of one class, then the next
+        assert len(set(classes[:, 0])) == 3                # N different classes
+        seen += indices
+    # Each utterance at most once per epoch, and most of them used (3 x 2 = 6 per batch).
+    assert len(seen) == len(set(seen))
+    assert len(seen) >= len(labels) - 3 * 2 * 2
+
+
+def test_same_seed_and_epoch_same_batches_other_epoch_differs():
+    labels = _labels()
+    a, b = PKBatchSampler(labels, 2, 2, seed=3), PKBatchSampler(labels, 2, 2, seed=3)
+    assert list(a) == list(b)
+    b.set_epoch(1)
+    assert list(a) != list(b)
+
+
+def test_classes_with_too_few_examples_repeat_rather_than_vanish():
+    labels = np.array([0, 0, 0, 0, 1, 2, 2, 2])
+    sampler = PKBatchSampler(labels, classes_per_batch=3, per_class=3, seed=0)
+    batch = next(iter(sampler))
+    indices = [i for i, _ in batch]
+    assert sorted(labels[indices].tolist()) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert indices[labels[indices].tolist().index(1):][:3] == [4, 4, 4]
+
+
+def test_impossible_batch_shapes_are_input_errors():
+    with pytest.raises(InputError, match="needs 8 different classes but the data have only 7"):
+        PKBatchSampler(_labels(), classes_per_batch=8, per_class=2)
+    with pytest.raises(InputError, match="at least 1"):
+        PKBatchSampler(_labels(), classes_per_batch=2, per_class=0)
+
+
+def test_random_crop_is_a_window_of_the_utterance():
+    frames = np.arange(50, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+    crop = random_crop(frames, 20, np.random.default_rng(0))
+    start = int(crop[0, 0])
+    np.testing.assert_array_equal(crop, frames[start:start + 20])
+    starts = {int(random_crop(frames, 20, np.random.default_rng(s))[0, 0]) for s in range(200)}
+    assert starts == set(range(31))                      # every start 0..30 is possible
+
+
+def test_short_utterances_repeat_or_pad():
+    frames = np.array([[1.0], [2.0], [3.0]])
+    repeated = random_crop(frames, 7, np.random.default_rng(0), short="repeat")[:, 0]
+    assert len(repeated) == 7
+    assert all((b - a) % 3 == 1 for a, b in zip(repeated, repeated[1:]))   # 1,2,3,1,2,... cycle
+    padded = random_crop(frames, 5, np.random.default_rng(0), short="pad")[:, 0]
+    np.testing.assert_array_equal(padded, [1, 2, 3, 0, 0])
+    with pytest.raises(InputError, match="unknown policy 'crash'"):
+        random_crop(frames, 5, np.random.default_rng(0), short="crash")
+
+
+@pytest.fixture
+def feature_table(tmp_path):
+    rng = np.random.default_rng(0)
+    feats = {f"spk{s}-utt{u}": rng.normal(s, 1, (30 + 10 * u, 4)).astype(np.float32)
+             for s in range(4) for u in range(3)}
+    kaldiio.save_ark(str(tmp_path / "feats.ark"), feats, scp=str(tmp_path / "feats.scp"))
+    (tmp_path / "utt2spk").write_text("".join(f"{u} {u.split('-')[0]}\n" for u in sorted(feats)))
+    return tmp_path, feats
+
+
+def test_crop_dataset_through_dataloader_is_worker_independent(feature_table):
+    d, feats = feature_table
+    dataset = CropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
+    assert dataset.classes == ["spk0", "spk1", "spk2", "spk3"]
+
+    def epoch(workers):
+        sampler = PKBatchSampler(dataset.labels, classes_per_batch=2, per_class=3, seed=7)
+        loader = torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=workers)
+        return [(x.clone(), y.clone()) for x, y in loader]
+
+    serial, parallel = epoch(0), epoch(2)
+    assert len(serial) == 2
+    for (xs, ys), (xp, yp) in zip(serial, parallel):
+        assert xs.shape == (6, 4, 25)                    # batch x dims x frames
+        torch.testing.assert_close(xs, xp)
+        assert ys.tolist() == yp.tolist()
+        assert ys.tolist()[:3] == [ys[0].item()] * 3
+    # A crop is a window of its utterance's features, transposed to dims x frames.
+    x, y = dataset[(dataset.utterances.index("spk2-utt1"), 11)]
+    source = feats["spk2-utt1"].T
+    assert y == 2 and any(np.array_equal(x.numpy(), source[:, s:s + 25])
+                          for s in range(source.shape[1] - 24))
+
+
+def test_unlabelled_utterances_are_an_input_error(feature_table):
+    d, _ = feature_table
+    (d / "utt2spk").write_text("spk0-utt0 spk0\n")
+    with pytest.raises(InputError, match="11 utterances of the features have no label"):
+        CropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
