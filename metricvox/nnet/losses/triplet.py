@@ -1,0 +1,55 @@
+"""Triplet loss with in-batch mining, from pytorch-metric-learning.
+
+The hinge max(0, d(a, p) - d(a, n) + margin) of the singer paper's Eq. (1)
+(Euclidean distance, "hard negative mining", margin 0.1 or 0.2), the Siamese
+paper's Eq. (1) (margin 0.8, L2-normalised branches) and the multi-metric paper's
+Eq. (8) (squared Euclidean distance, semi-hard mining in its Sec. 4 set-up).
+
+Batch: (N*M, D) class-major with labels, N >= 2 classes, M >= 2. Mining:
+
+* ``hard``: batch-hard, for every anchor its farthest positive and its nearest
+  negative (``BatchHardMiner``);
+* ``semihard``: every triplet with d(a, p) < d(a, n) < d(a, p) + margin
+  (``TripletMarginMiner``, FaceNet's semi-hard negatives);
+* ``all``: every (a, p, n) of the batch.
+
+The loss is the mean over the mined triplets, as the singer paper says ("averaged
+loss from all the sampled triplets"), zero when mining finds none.
+``normalize`` L2-normalises the embeddings first.
+"""
+
+import torch
+from pytorch_metric_learning import distances, losses, miners, reducers
+
+from metricvox.errors import InputError
+
+from .batch import LossOutput, class_major_pairs
+
+MININGS = ("hard", "semihard", "all")
+DISTANCES = ("euclidean", "squared")
+
+
+class TripletLoss(torch.nn.Module):
+    def __init__(self, margin=0.2, mining="hard", distance="euclidean", normalize=True):
+        super().__init__()
+        if mining not in MININGS:
+            raise InputError(f"triplet mining must be one of {', '.join(MININGS)}, got '{mining}'")
+        if distance not in DISTANCES:
+            raise InputError(
+                f"triplet distance must be one of {', '.join(DISTANCES)}, got '{distance}'")
+        metric = distances.LpDistance(
+            normalize_embeddings=normalize, p=2, power=1 if distance == "euclidean" else 2)
+        self.loss = losses.TripletMarginLoss(
+            margin=margin, distance=metric, reducer=reducers.MeanReducer())
+        if mining == "hard":
+            self.miner = miners.BatchHardMiner(distance=metric)
+        elif mining == "semihard":
+            self.miner = miners.TripletMarginMiner(
+                margin=margin, type_of_triplets="semihard", distance=metric)
+        else:
+            self.miner = None
+
+    def forward(self, embeddings, labels):
+        class_major_pairs(embeddings, labels, 2, 2, "triplet")
+        triplets = None if self.miner is None else self.miner(embeddings, labels)
+        return LossOutput(self.loss(embeddings, labels, triplets))
