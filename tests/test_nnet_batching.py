@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from metricvox.errors import InputError
-from metricvox.nnet.crop_dataset import CropDataset
+from metricvox.nnet.crop_dataset import FeatureCropDataset, WavCropDataset
 from metricvox.nnet.crops import random_crop
 from metricvox.nnet.pk_sampler import PKBatchSampler
 
@@ -90,7 +90,7 @@ def feature_table(tmp_path):
 
 def test_crop_dataset_through_dataloader_is_worker_independent(feature_table):
     d, feats = feature_table
-    dataset = CropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
+    dataset = FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
     assert dataset.classes == ["spk0", "spk1", "spk2", "spk3"]
 
     def epoch(workers):
@@ -115,5 +115,40 @@ def test_crop_dataset_through_dataloader_is_worker_independent(feature_table):
 def test_unlabelled_utterances_are_an_input_error(feature_table):
     d, _ = feature_table
     (d / "utt2spk").write_text("spk0-utt0 spk0\n")
-    with pytest.raises(InputError, match="11 utterances of the features have no label"):
-        CropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
+    with pytest.raises(InputError, match="11 utterances have no label"):
+        FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
+
+
+def test_wav_crops_are_windows_of_the_whole_utterance_features(tmp_path):
+    import soundfile
+
+    from metricvox.features.extraction import FeatureExtractor
+
+    rng = np.random.default_rng(2)
+    lines = []
+    for utt, seconds in (("a-1", 1.3), ("a-2", 0.2), ("b-1", 0.9)):
+        soundfile.write(tmp_path / f"{utt}.wav", rng.uniform(-0.5, 0.5, int(16000 * seconds)), 16000,
+                        subtype="FLOAT")
+        lines.append(f"{utt} {tmp_path / utt}.wav\n")
+    (tmp_path / "wav.scp").write_text("".join(lines))
+    (tmp_path / "utt2spk").write_text("a-1 a\na-2 a\nb-1 b\n")
+    extractor = FeatureExtractor.from_settings("fbank", overrides={"dither": 0.0})
+    dataset = WavCropDataset(tmp_path / "wav.scp", tmp_path / "utt2spk", extractor, crop_frames=40)
+    samples = soundfile.read(tmp_path / "a-1.wav", dtype="float32")[0]
+    # The first frame of every possible start sample: frames shifted by one sample.
+    every_start = FeatureExtractor.from_settings(
+        "fbank", overrides={"dither": 0.0, "frame-shift": 1000 / 16000})("a-1", samples)
+    starts = set()
+    for seed in range(5):
+        crop, label = dataset[(0, seed)]
+        assert crop.shape == (23, 40) and label == 0
+        first = crop.numpy()[:, 0]
+        start = int(np.argmin(np.abs(every_start - first).max(axis=1)))
+        # The crop is the features of the 40 frames of audio from that sample on.
+        stretch = samples[start:start + dataset.crop_samples]
+        np.testing.assert_allclose(crop.numpy().T, extractor("a-1", stretch)[:40], atol=1e-4)
+        starts.add(start)
+    assert len(starts) > 1
+    # 0.2 s is shorter than 40 frames (0.415 s): repeated, still 40 frames.
+    crop, _ = dataset[(1, 0)]
+    assert crop.shape == (23, 40)
