@@ -113,8 +113,14 @@ POOLINGS = {
 }
 
 
-def build_pooling(name, channels):
-    """The pooling called ``name`` over ``channels``; its ``output_dim`` sizes the next layer."""
+def build_pooling(name, channels, attention_dim=None):
+    """The pooling called ``name`` over ``channels``; its ``output_dim`` sizes the next layer.
+
+    ``attention_dim`` is the hidden size of the attention of ``sap``/``asp`` (default: ``channels``
+    for sap, 128 for asp); ``tap`` has no attention and ignores it.
+    """
     if name not in POOLINGS:
         raise InputError(f"unknown pooling {name!r}; expected one of {', '.join(sorted(POOLINGS))}")
-    return POOLINGS[name](channels)
+    if name == "tap" or attention_dim is None:
+        return POOLINGS[name](channels)
+    return POOLINGS[name](channels, hidden=attention_dim)
