@@ -79,3 +79,48 @@ def test_results_table(tmp_path):
     (tmp_path / "c").write_text("garbage\n")
     proc = run_tool("metricvox-results-table", f"x:y={tmp_path / 'c'}", check=False)
     assert_one_line_error(proc, f"{tmp_path / 'c'}:1", "expected 'EER: x%'")
+
+
+@pytest.fixture
+def crop_sets(tmp_path):
+    # Utterance x: two crops; y: two crops; z: one vector. Dimension 2.
+    entries = {"x": np.array([[1.0, 0.0], [0.0, 1.0]], np.float32),
+               "y": np.array([[1.0, 0.0], [1.0, 1.0]], np.float32),
+               "z": np.array([3.0, 4.0], np.float32)}
+    kaldiio.save_ark(str(tmp_path / "crops.ark"), entries)
+    (tmp_path / "trials").write_text("x y target\nx z nontarget\n")
+    return tmp_path
+
+
+def _scores(path):
+    return {(e, t): float(s) for e, t, s in (l.split() for l in path.read_text().splitlines())}
+
+
+def test_multi_crop_scores_are_the_mean_over_crop_pairs(crop_sets):
+    d = crop_sets
+    run_tool("metricvox-score", "--trials", d / "trials", f"ark:{d / 'crops.ark'}", d / "cos")
+    # cosines: x1.y1 = 1, x1.y2 = 1/sqrt2, x2.y1 = 0, x2.y2 = 1/sqrt2 -> mean (1 + sqrt2) / 4
+    # x vs z: (3/5 + 4/5) / 2 = 0.7
+    assert _scores(d / "cos") == pytest.approx({("x", "y"): (1 + np.sqrt(2)) / 4, ("x", "z"): 0.7},
+                                               abs=1e-6)
+    run_tool("metricvox-score", "--backend", "euclidean", "--trials", d / "trials",
+             f"ark:{d / 'crops.ark'}", d / "euc")
+    # distances: x1-y1 0, x1-y2 1, x2-y1 sqrt2, x2-y2 1 -> -(2 + sqrt2) / 4;
+    # x1-z sqrt(4+16) = sqrt20, x2-z sqrt(9+9) = sqrt18 -> -(sqrt20 + sqrt18) / 2
+    assert _scores(d / "euc") == pytest.approx(
+        {("x", "y"): -(2 + np.sqrt(2)) / 4, ("x", "z"): -(np.sqrt(20) + np.sqrt(18)) / 2}, abs=1e-6)
+
+
+def test_enrollment_of_several_utterances_by_centroid_or_by_score(tmp_path):
+    vectors = {"a1": np.array([1.0, 0.0], np.float32), "a2": np.array([0.0, 1.0], np.float32),
+               "t": np.array([1.0, 0.0], np.float32)}
+    kaldiio.save_ark(str(tmp_path / "emb.ark"), vectors)
+    (tmp_path / "trials").write_text("spkA t target\n")
+    (tmp_path / "models").write_text("spkA a1 a2\n")
+    common = ["--trials", tmp_path / "trials", "--enroll-map", tmp_path / "models",
+              f"ark:{tmp_path / 'emb.ark'}"]
+    run_tool("metricvox-score", "--average", "embedding", *common, tmp_path / "by_centroid")
+    run_tool("metricvox-score", "--average", "score", *common, tmp_path / "by_score")
+    # centroid (0.5, 0.5) against (1, 0): cosine 1/sqrt2; scores 1 and 0 averaged: 0.5
+    assert _scores(tmp_path / "by_centroid")[("spkA", "t")] == pytest.approx(1 / np.sqrt(2), abs=1e-6)
+    assert _scores(tmp_path / "by_score")[("spkA", "t")] == pytest.approx(0.5, abs=1e-6)

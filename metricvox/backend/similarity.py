@@ -1,0 +1,40 @@
+"""How alike two sets of embeddings are: the score of one trial.
+
+An utterance is represented by a (K, D) matrix: one embedding (K = 1) or the
+embeddings of K crops (the multi-metric paper tests with 10 crops per side and
+takes the mean of the 100 distances). The score of two utterances is the mean of
+the K_a x K_b pairwise scores. Higher always means more alike: cosine similarity,
+or the negated Euclidean distance.
+"""
+
+import numpy as np
+
+from metricvox.errors import InputError
+
+METRICS = ("cosine", "euclidean")
+
+
+def as_crops(embedding, key=None):
+    """An embedding (D,) or a crop set (K, D) as a float64 (K, D) matrix."""
+    array = np.asarray(embedding, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+        raise InputError(f"embedding of '{key}' has shape {np.shape(embedding)}; expected a "
+                         "vector or a (crops x dims) matrix")
+    return array
+
+
+def _unit_rows(matrix):
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, np.finfo(np.float64).tiny)
+
+
+def crop_set_score(a, b, metric="cosine"):
+    """Mean pairwise score of the rows of ``a`` (K_a, D) against those of ``b`` (K_b, D)."""
+    if metric == "cosine":
+        return float(np.mean(_unit_rows(a) @ _unit_rows(b).T))
+    if metric == "euclidean":
+        squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+        return float(-np.mean(np.sqrt(np.maximum(squared, 0.0))))
+    raise InputError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
