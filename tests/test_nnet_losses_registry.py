@@ -174,3 +174,16 @@ def test_bce_rejects_non_probabilities_and_labels():
         loss(torch.tensor([0.2, 1.3]), torch.tensor([0, 1]))
     with pytest.raises(InputError, match="0/1|0 \\(impostor\\)"):
         loss(torch.tensor([0.2, 0.3]), torch.tensor([0, 2]))
+
+
+@pytest.mark.parametrize("name", ["amsoftmax", "aamsoftmax", "sphereface", "normsoftmax"])
+def test_margin_head_weights_stay_float32_for_half_precision_embeddings(name):
+    loss = build_loss(name, embedding_dim=D, num_classes=C)
+    emb, labels = tiny_batch()
+    out = loss(emb.to(torch.bfloat16), labels)
+    assert loss.head.W.dtype == torch.float32 and torch.isfinite(out.loss)
+
+
+def test_sizes_must_be_positive_integers():
+    with pytest.raises(InputError, match="embedding_dim"):
+        build_loss("softmax", embedding_dim="512", num_classes=C)

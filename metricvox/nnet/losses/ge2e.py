@@ -29,8 +29,9 @@ class GE2ELoss(torch.nn.Module):
         centroids = groups.mean(dim=1)
         # Own-class centroid without the utterance itself.
         own = (groups.sum(dim=1, keepdim=True) - groups) / (per_class - 1)
-        cosine = F.cosine_similarity(groups.unsqueeze(2), centroids.view(1, 1, num_classes, -1), dim=3)
-        own_cosine = F.cosine_similarity(groups, own, dim=2)
+        unit = F.normalize(groups, dim=2)
+        cosine = unit @ F.normalize(centroids, dim=1).t()                  # (N, M, N)
+        own_cosine = (unit * F.normalize(own, dim=2)).sum(dim=2)            # (N, M)
         is_own = torch.eye(num_classes, dtype=torch.bool, device=embeddings.device)
         cosine = torch.where(is_own.unsqueeze(1), own_cosine.unsqueeze(2), cosine)
         logits = (self.w.clamp(min=1e-6) * cosine + self.b).reshape(num_classes * per_class, num_classes)

@@ -40,6 +40,9 @@ class MarginSoftmaxLoss(torch.nn.Module):
 
     def forward(self, embeddings, labels):
         check_embeddings(embeddings, labels)
+        # pytorch-metric-learning casts its weights to the embeddings' dtype in place;
+        # feeding it the weights' own dtype keeps them float32 under mixed precision.
+        embeddings = embeddings.to(self.head.W.dtype)
         loss = self.head(embeddings, labels)
         # Logits without the margin: what the class decision at test time sees.
         logits = self.head.get_logits(embeddings)

@@ -42,5 +42,5 @@ class AngularPrototypicalLoss(PrototypicalLoss):
         self.b = torch.nn.Parameter(torch.tensor(float(init_b)))
 
     def logits(self, queries, prototypes):
-        cosine = F.cosine_similarity(queries.unsqueeze(1), prototypes.unsqueeze(0), dim=2)
+        cosine = F.normalize(queries, dim=1) @ F.normalize(prototypes, dim=1).t()
         return self.w.clamp(min=1e-6) * cosine + self.b

@@ -88,7 +88,7 @@ def build_loss(name, embedding_dim=None, num_classes=None, **config):
             continue
         value = sizes[size]
         required = parameters[size].default is inspect.Parameter.empty
-        if required and (value is None or int(value) < 1):
+        if required and (not isinstance(value, int) or value < 1):
             raise InputError(f"loss '{name}' needs {size} (a positive integer), got {value}")
         config[size] = value
     return LOSSES[name](**config)
