@@ -28,6 +28,16 @@ def test_every_row_of_table_i_has_the_listed_size():
     assert tuple(rows["fc"].shape) == (1, 512)  # FC, 512
 
 
+def test_kernels_strides_and_block_counts_of_table_i():
+    model = ThinResNet34()
+    assert (model.stem[0].kernel_size, model.stem[0].stride) == ((7, 7), (2, 1))
+    assert (model.maxpool.kernel_size, model.maxpool.stride) == (3, (2, 1))
+    assert [len(stage) for stage in model.stages] == [3, 4, 6, 3]
+    assert [stage[0].conv1.stride for stage in model.stages] == [(1, 2), (2, 2), (2, 2), (1, 2)]
+    assert [stage[-1].conv2.out_channels for stage in model.stages] == [16, 32, 64, 128]
+    assert model.avgpool.kernel_size == (3, 1)
+
+
 def test_variable_length_input_at_inference():
     model = ThinResNet34().eval()
     with torch.no_grad():

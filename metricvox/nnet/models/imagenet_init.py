@@ -24,9 +24,11 @@ class ImagenetInitReport:
     ignored: list   # the file's keys we have no use for
 
     def summary(self):
+        fresh = sorted({key.split(".")[0] for key in self.missing})
+        ignored = ", ".join(self.ignored[:4]) + (", ..." if len(self.ignored) > 4 else "")
         return (f"loaded {len(self.loaded)} tensors from the ImageNet checkpoint; "
-                f"{len(self.missing)} not in it ({', '.join(sorted({k.split('.')[0] for k in self.missing}))}); "
-                f"ignored {len(self.ignored)} ({', '.join(self.ignored[:4])}{', ...' if len(self.ignored) > 4 else ''})")
+                f"{len(self.missing)} not in it ({', '.join(fresh)}); "
+                f"ignored {len(self.ignored)} ({ignored})")
 
 
 def read_state_dict(path):
