@@ -1,0 +1,1 @@
+"""Training embedding networks: the experiment config, data, loop, checkpoints, schedules."""

@@ -1,0 +1,151 @@
+"""The experiment config (YAML): its schema, defaults and validation.
+
+One file per experiment, copied into the experiment directory::
+
+    model: {name: thin_resnet34, embedding_dim: 512}     # name + that model's options
+    loss: {name: angleproto}                              # name + that loss's options, or multi
+    input:
+      source: feats            # feats: DATA/feats.scp; wav: features computed on the fly from DATA/wav.scp
+      features: {preset: singer-logmel64}   # type / preset / config / options (Kaldi names);
+                                            # how feats.scp was made, or what to compute from wav
+      crop_seconds: 3.5        # or crop_frames: 350
+      short: repeat            # utterances shorter than the crop: repeat or pad
+      labels: utt2spk          # the DATA file holding each utterance's class
+    sampler: {classes_per_batch: 32, per_class: 2}   # the GLOBAL batch is N x M, whatever the process count
+    optimiser: {name: adam, lr: 0.001, weight_decay: 0.0}   # sgd also takes momentum
+    schedule: {name: step, every_epochs: 10, factor: 0.95}  # the singer paper's 5% every 10 epochs;
+                                                            # cosine (min_lr) or none
+    epochs: 30
+    workers: 2                 # data loader processes
+
+A key that does not exist anywhere in the schema is an InputError that names it and the
+valid keys; model and loss options are checked by their registries.
+"""
+
+import copy
+
+import yaml
+
+from metricvox.errors import InputError
+
+# Every section's keys and defaults; None marks a key with no default.
+SCHEMA = {
+    "model": None,        # free mapping: name + model options
+    "loss": None,         # free mapping: name + loss options
+    "input": {
+        "source": "feats",
+        "features": {},
+        "crop_seconds": None,
+        "crop_frames": None,
+        "short": "repeat",
+        "labels": "utt2spk",
+    },
+    "sampler": {"classes_per_batch": None, "per_class": None},
+    "optimiser": {"name": "adam", "lr": 0.001, "weight_decay": 0.0, "momentum": 0.0},
+    "schedule": {"name": "none", "every_epochs": 10, "factor": 0.95, "min_lr": 0.0},
+    "epochs": None,
+    "workers": 0,
+}
+FEATURE_KEYS = ("type", "preset", "config", "options")
+SOURCES = ("feats", "wav")
+
+
+def _unknown(section, given, valid):
+    unknown = sorted(set(given) - set(valid))
+    if unknown:
+        where = f" in '{section}'" if section else ""
+        raise InputError(f"unknown config key{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(repr(k) for k in unknown)}{where}; "
+                         f"valid keys: {', '.join(valid)}")
+
+
+def _mapping(value, section):
+    if not isinstance(value, dict):
+        raise InputError(f"config '{section}' must be a mapping, got {value!r}")
+    return value
+
+
+def _named(value, section):
+    value = dict(_mapping(value, section))
+    if not isinstance(value.get("name"), str):
+        raise InputError(f"config '{section}' needs a 'name'")
+    return value
+
+
+def _positive(value, what, kind=int):
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise InputError(f"config '{what}' must be a positive number, got {value!r}") from None
+    if number <= 0 or (kind is int and number != value):
+        raise InputError(f"config '{what}' must be a positive {'integer' if kind is int else 'number'}, "
+                         f"got {value!r}")
+    return number
+
+
+def validate_config(raw):
+    """The complete config (defaults filled in) from a parsed YAML mapping, or InputError."""
+    raw = _mapping(raw if raw is not None else {}, "the config file")
+    _unknown("", raw, SCHEMA)
+    config = {}
+    for key, default in SCHEMA.items():
+        if isinstance(default, dict):
+            given = _mapping(raw.get(key, {}), key)
+            _unknown(key, given, default)
+            config[key] = {**copy.deepcopy(default), **copy.deepcopy(given)}
+        elif key in raw:
+            config[key] = copy.deepcopy(raw[key])
+        elif default is not None:
+            config[key] = default
+        else:
+            raise InputError(f"config needs '{key}'")
+    config["model"] = _named(config["model"], "model")
+    config["loss"] = _named(config["loss"], "loss")
+    config["epochs"] = _positive(config["epochs"], "epochs")
+    if config["workers"] != 0:
+        config["workers"] = _positive(config["workers"], "workers")
+
+    source = config["input"]
+    if source["source"] not in SOURCES:
+        raise InputError(f"config 'input.source' must be one of {', '.join(SOURCES)}, "
+                         f"got {source['source']!r}")
+    _unknown("input.features", _mapping(source["features"], "input.features"), FEATURE_KEYS)
+    if source["source"] == "wav" and not ({"type", "preset"} & set(source["features"])):
+        raise InputError("config 'input.features' needs a 'type' or a 'preset' to compute "
+                         "features from wav.scp")
+    if (source["crop_seconds"] is None) == (source["crop_frames"] is None):
+        raise InputError("config 'input' needs exactly one of 'crop_seconds' and 'crop_frames'")
+    if source["crop_frames"] is not None:
+        source["crop_frames"] = _positive(source["crop_frames"], "input.crop_frames")
+    else:
+        source["crop_seconds"] = _positive(source["crop_seconds"], "input.crop_seconds", float)
+
+    for key in ("classes_per_batch", "per_class"):
+        config["sampler"][key] = _positive(config["sampler"][key], f"sampler.{key}")
+
+    optimiser = config["optimiser"]
+    if optimiser["name"] not in ("adam", "sgd"):
+        raise InputError(f"config 'optimiser.name' must be adam or sgd, got {optimiser['name']!r}")
+    optimiser["lr"] = _positive(optimiser["lr"], "optimiser.lr", float)
+    for key in ("weight_decay", "momentum"):
+        optimiser[key] = float(optimiser[key])
+    if optimiser["name"] == "adam" and optimiser["momentum"]:
+        raise InputError("config 'optimiser.momentum' is for sgd; adam has no momentum option")
+    return config
+
+
+def load_config(path):
+    """The validated config of a YAML file."""
+    try:
+        with open(path) as stream:
+            raw = yaml.safe_load(stream)
+    except OSError as error:
+        raise InputError(f"cannot read config: {error.strerror}", path) from None
+    except yaml.YAMLError as error:
+        raise InputError(f"not valid YAML: {error}", path) from None
+    try:
+        return validate_config(raw)
+    except InputError as error:
+        if error.path is None:
+            error.path = str(path)
+        raise

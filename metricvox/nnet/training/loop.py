@@ -1,0 +1,236 @@
+"""The training run: ``train(config_path, data_dir, out_dir, ...)``, one epoch at a time.
+
+Each epoch draws N x M crops per batch (PK sampling), steps the optimiser once per
+batch and the schedule once per epoch, and then writes ``epoch_<n>.pt`` and
+``last.pt`` in the experiment directory (see :mod:`.checkpoints`). ``resume``
+continues from ``last.pt`` exactly as if the run had not stopped: the sampler's
+draw depends only on (seed, epoch) and every generator state is restored.
+
+Progress goes to a tqdm bar (loss, accuracy when the loss classifies, lr) and one
+line per epoch to the log and to ``train.log`` in the experiment directory, with
+the fraction of step time spent waiting for the data loader.
+"""
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+import time
+
+import torch
+
+from metricvox.errors import InputError
+from metricvox.nnet.losses import build_loss
+from metricvox.nnet.models import build_model
+from metricvox.nnet.pk_sampler import PKBatchSampler
+from metricvox.nnet.training.checkpoints import (load_checkpoint, load_model_weights,
+                                                 restore_rng_states, rng_states, save_checkpoint)
+from metricvox.nnet.training.config import load_config
+from metricvox.nnet.training.data import build_dataset
+from metricvox.nnet.training.schedules import build_optimiser, build_schedule
+from metricvox.progress import progress
+
+log = logging.getLogger(__name__)
+
+
+def resolve_device(name=None):
+    """torch.device for ``name`` (cuda when present if None); cuda without CUDA is an InputError."""
+    if name is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise InputError(f"unknown device {name!r}; expected cpu or cuda")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"device {name} asked for, but this machine has no CUDA device")
+    return torch.device(name)
+
+
+def named_options(section):
+    """(name, options) of a config section like ``{name: ..., <options>}``."""
+    options = dict(section)
+    return options.pop("name"), options
+
+
+@contextlib.contextmanager
+def log_file(path):
+    """Copy the metricvox log records (INFO and up) to ``path`` while the block runs."""
+    logger = logging.getLogger("metricvox")
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    handler.setLevel(logging.INFO)
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        handler.close()
+
+
+def _check_same_run(config, checkpoint, path):
+    """A resumed run must use the config it started with (more epochs are allowed)."""
+    before = {k: v for k, v in checkpoint["config"].items() if k != "epochs"}
+    now = {k: v for k, v in config.items() if k != "epochs"}
+    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    if changed:
+        raise InputError(f"cannot resume: config section(s) {', '.join(changed)} differ from "
+                         f"the run's checkpoint", path)
+
+
+class Run:
+    """The objects of one training run, built from a config and a data dir."""
+
+    def __init__(self, config, data_dir, device, seed):
+        self.config = config
+        self.device = device
+        self.seed = seed
+        torch.manual_seed(seed)
+        self.dataset, self.features, self.crop_frames = build_dataset(config, data_dir, seed)
+        self.model_name, self.model_config = named_options(config["model"])
+        self.model = build_model(self.model_name, **self.model_config).to(device)
+        loss_name, loss_config = named_options(config["loss"])
+        self.loss = build_loss(loss_name, embedding_dim=self.model.embedding_dim,
+                               num_classes=len(self.dataset.classes), **loss_config).to(device)
+        parameters = list(self.model.parameters()) + list(self.loss.parameters())
+        self.optimiser = build_optimiser(parameters, config)
+        self.schedule = build_schedule(self.optimiser, config)
+        sampler = config["sampler"]
+        self.sampler = PKBatchSampler(self.dataset.labels, sampler["classes_per_batch"],
+                                      sampler["per_class"], seed)
+        if len(self.sampler) == 0:
+            raise InputError(f"the data give no full batch of {sampler['classes_per_batch']} "
+                             f"classes x {sampler['per_class']}", data_dir)
+        self.loader = torch.utils.data.DataLoader(
+            self.dataset, batch_sampler=self.sampler, num_workers=config["workers"],
+            pin_memory=device.type == "cuda")
+        # Mixed precision on CUDA only; on CPU both are pass-throughs.
+        self.amp = device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.epoch = 0
+        self.history = []
+
+    def state(self):
+        return {
+            "model": {"name": self.model_name, "config": self.model_config,
+                      "state": self.model.state_dict()},
+            "loss": {"config": self.config["loss"], "state": self.loss.state_dict()},
+            "optimiser": self.optimiser.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "epoch": self.epoch,
+            "rng": rng_states(),
+            "config": self.config,
+            "seed": self.seed,
+            "features": self.features,
+            "crop_frames": self.crop_frames,
+            "classes": list(self.dataset.classes),
+            "history": self.history,
+        }
+
+    def restore(self, checkpoint, path):
+        if checkpoint["classes"] != list(self.dataset.classes):
+            raise InputError("cannot resume: the data's classes differ from the checkpoint's", path)
+        self.model.load_state_dict(checkpoint["model"]["state"])
+        self.loss.load_state_dict(checkpoint["loss"]["state"])
+        self.optimiser.load_state_dict(checkpoint["optimiser"])
+        self.schedule.load_state_dict(checkpoint["schedule"])
+        self.scaler.load_state_dict(checkpoint["scaler"])
+        self.epoch = checkpoint["epoch"]
+        self.history = list(checkpoint["history"])
+        restore_rng_states(checkpoint["rng"])
+
+    def train_epoch(self):
+        """One pass over the sampler's batches; returns the epoch's figures."""
+        self.model.train()
+        self.loss.train()
+        self.sampler.set_epoch(self.epoch)
+        lr = self.optimiser.param_groups[0]["lr"]
+        total_loss = total_hits = examples = classified = 0.0
+        waited = 0.0
+        started = step_end = time.perf_counter()
+        bar = progress(self.loader, desc=f"epoch {self.epoch + 1}", unit="batch")
+        for step, (features, labels) in enumerate(bar, 1):
+            waited += time.perf_counter() - step_end
+            features = features.to(self.device, non_blocking=True)
+            labels = labels.to(self.device, non_blocking=True)
+            with torch.autocast(self.device.type, enabled=self.amp):
+                output = self.loss(self.model(features), labels)
+            if not torch.isfinite(output.loss):
+                raise InputError(f"the loss is {output.loss.item()} at epoch {self.epoch + 1} "
+                                 f"step {step}: lower the learning rate or check the features")
+            self.optimiser.zero_grad(set_to_none=True)
+            self.scaler.scale(output.loss).backward()
+            self.scaler.step(self.optimiser)
+            self.scaler.update()
+            batch = labels.shape[0]
+            total_loss += output.loss.item() * batch
+            examples += batch
+            shown = {"loss": f"{total_loss / examples:.4f}", "lr": f"{lr:.3g}"}
+            accuracy = output.accuracy
+            if accuracy is not None:
+                total_hits += accuracy.item() * batch
+                classified += batch
+                shown["acc"] = f"{total_hits / classified:.3f}"
+            bar.set_postfix(shown, refresh=False)
+            step_end = time.perf_counter()
+        elapsed = step_end - started
+        return {"epoch": self.epoch + 1, "loss": total_loss / examples,
+                "accuracy": total_hits / classified if classified else None, "lr": lr,
+                "segments_per_second": examples / elapsed, "data_wait": waited / elapsed}
+
+
+def _epoch_line(figures, epochs):
+    parts = [f"epoch {figures['epoch']}/{epochs}", f"loss {figures['loss']:.4f}"]
+    if figures["accuracy"] is not None:
+        parts.append(f"accuracy {figures['accuracy']:.3f}")
+    parts += [f"lr {figures['lr']:.4g}", f"{figures['segments_per_second']:.1f} segments/s",
+              f"data wait {100 * figures['data_wait']:.1f}% of step time"]
+    return ", ".join(parts)
+
+
+def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, seed=0):
+    """Train as the YAML config at ``config_path`` says; returns the last epoch's figures."""
+    config = load_config(config_path)
+    device = resolve_device(device)
+    os.makedirs(out_dir, exist_ok=True)
+    last = os.path.join(out_dir, "last.pt")
+    checkpoint = None
+    if resume:
+        checkpoint = load_checkpoint(last)
+        _check_same_run(config, checkpoint, config_path)
+        seed = checkpoint["seed"]
+    elif os.path.exists(last):
+        raise InputError("the experiment dir already holds a run; give --resume to continue it "
+                         "or choose another --out", out_dir)
+    if resume and init:
+        raise InputError("--init starts a new run; it cannot be combined with --resume")
+    shutil.copyfile(config_path, os.path.join(out_dir, "config.yaml"))
+    with log_file(os.path.join(out_dir, "train.log")):
+        run = Run(config, data_dir, device, seed)
+        if checkpoint is not None:
+            run.restore(checkpoint, last)
+            log.info("resuming %s after epoch %d", out_dir, run.epoch)
+        elif init:
+            load_model_weights(run.model, run.model_name, run.model_config,
+                               load_checkpoint(init), init)
+            log.info("model weights initialised from %s", init)
+        log.info("%d utterances of %d classes, %d batches of %d x %d (global) per epoch, "
+                 "crops of %d frames, device %s", len(run.dataset), len(run.dataset.classes),
+                 len(run.sampler), config["sampler"]["classes_per_batch"],
+                 config["sampler"]["per_class"], run.crop_frames, device)
+        figures = run.history[-1] if run.history else None
+        while run.epoch < config["epochs"]:
+            figures = run.train_epoch()
+            run.schedule.step()
+            run.epoch += 1
+            run.history.append(figures)
+            state = run.state()
+            save_checkpoint(state, os.path.join(out_dir, f"epoch_{run.epoch}.pt"))
+            save_checkpoint(state, last)
+            log.info("%s", _epoch_line(figures, config["epochs"]))
+        if figures is not None and not math.isfinite(figures["loss"]):
+            raise InputError("training ended with a non-finite loss")
+        return figures
