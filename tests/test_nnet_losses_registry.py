@@ -31,7 +31,7 @@ def test_gradient_matches_finite_differences(name):
     assert torch.autograd.gradcheck(lambda e: loss(e, labels).loss, (emb,), eps=1e-6, atol=1e-5)
 
 
-@pytest.mark.parametrize("mining", ["hard", "all"])
+@pytest.mark.parametrize("mining", ["hard", "hardneg", "all"])
 def test_triplet_gradient_other_minings(mining):
     loss = build_loss("triplet", margin=1.0, mining=mining, distance="squared")
     emb, labels = tiny_batch()

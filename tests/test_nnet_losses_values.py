@@ -181,6 +181,21 @@ def test_triplet_batch_hard_eq1(squared):
     assert float(loss(emb, labels).loss) == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
+def test_triplet_hard_negative_per_pair():
+    margin = 0.3
+    emb, labels, _ = clustered_batch(spread=0.4, seed=4)
+    d = distances(emb, squared=False)
+    ls = labels.tolist()
+    hinge = []
+    for a in range(len(ls)):
+        hardest_negative = min(d[a][n] for n in range(len(ls)) if ls[n] != ls[a])
+        for p in range(len(ls)):
+            if p != a and ls[p] == ls[a]:
+                hinge.append(max(0.0, d[a][p] - hardest_negative + margin))
+    loss = build_loss("triplet", margin=margin, mining="hardneg")
+    assert float(loss(emb, labels).loss) == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
+
+
 @pytest.mark.parametrize("squared", [False, True])
 def test_triplet_semi_hard_eq8(squared):
     margin = 0.5

@@ -8,7 +8,10 @@ Eq. (8) (squared Euclidean distance, semi-hard mining in its Sec. 4 set-up).
 Batch: (N*M, D) class-major with labels, N >= 2 classes, M >= 2. Mining:
 
 * ``hard``: batch-hard, for every anchor its farthest positive and its nearest
-  negative (``BatchHardMiner``);
+  negative (``BatchHardMiner``; the multi-metric paper's "batch-hard sampling");
+* ``hardneg``: every (anchor, positive) pair with the anchor's nearest negative
+  (``BatchEasyHardMiner`` with all positives, hard negatives; the singer paper's
+  "hard negative mining"; the same triplets as ``hard`` when M = 2);
 * ``semihard``: every triplet with d(a, p) < d(a, n) < d(a, p) + margin
   (``TripletMarginMiner``, FaceNet's semi-hard negatives);
 * ``all``: every (a, p, n) of the batch.
@@ -25,7 +28,7 @@ from metricvox.errors import InputError
 
 from .batch import LossOutput, class_major_pairs
 
-MININGS = ("hard", "semihard", "all")
+MININGS = ("hard", "hardneg", "semihard", "all")
 DISTANCES = ("euclidean", "squared")
 
 
@@ -43,6 +46,9 @@ class TripletLoss(torch.nn.Module):
             margin=margin, distance=metric, reducer=reducers.MeanReducer())
         if mining == "hard":
             self.miner = miners.BatchHardMiner(distance=metric)
+        elif mining == "hardneg":
+            self.miner = miners.BatchEasyHardMiner(
+                pos_strategy="all", neg_strategy="hard", distance=metric)
         elif mining == "semihard":
             self.miner = miners.TripletMarginMiner(
                 margin=margin, type_of_triplets="semihard", distance=metric)
