@@ -25,7 +25,7 @@ from pytorch_metric_learning.utils import loss_and_miner_utils
 
 from metricvox.errors import InputError
 
-from .batch import LossOutput, class_major_pairs
+from .batch import LossOutput, check_batch
 
 
 class AngularLoss(torch.nn.Module):
@@ -37,7 +37,7 @@ class AngularLoss(torch.nn.Module):
         self.normalize = normalize
 
     def forward(self, embeddings, labels):
-        class_major_pairs(embeddings, labels, 2, 2, "angular")
+        check_batch(embeddings, labels, 2, 2, "angular")
         x = F.normalize(embeddings, dim=1) if self.normalize else embeddings
         a, p, n = loss_and_miner_utils.get_all_triplets_indices(labels)
         # Distances from the Gram matrix, so no (triplets x D) tensor is built.

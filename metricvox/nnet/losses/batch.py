@@ -88,17 +88,15 @@ def require(num_classes, per_class, min_classes, min_per_class, loss_name):
             f"utterances per class in a batch, got {num_classes} x {per_class}")
 
 
-def grouped(embeddings, labels, min_classes, min_per_class, loss_name):
-    """The batch as a (N, M, D) tensor, after checking its layout and size."""
-    check_embeddings(embeddings, labels)
-    num_classes, per_class = classes_and_utterances(labels)
-    require(num_classes, per_class, min_classes, min_per_class, loss_name)
-    return embeddings.view(num_classes, per_class, -1)
-
-
-def class_major_pairs(embeddings, labels, min_classes, min_per_class, loss_name):
-    """Check a batch for the pair/triplet losses; returns (N, M)."""
+def check_batch(embeddings, labels, min_classes, min_per_class, loss_name):
+    """(N, M) of a (N*M, D) class-major batch, checked for layout and size."""
     check_embeddings(embeddings, labels)
     num_classes, per_class = classes_and_utterances(labels)
     require(num_classes, per_class, min_classes, min_per_class, loss_name)
     return num_classes, per_class
+
+
+def grouped(embeddings, labels, min_classes, min_per_class, loss_name):
+    """The batch as a (N, M, D) tensor, after checking its layout and size."""
+    num_classes, per_class = check_batch(embeddings, labels, min_classes, min_per_class, loss_name)
+    return embeddings.reshape(num_classes, per_class, -1)

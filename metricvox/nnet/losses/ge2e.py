@@ -34,6 +34,7 @@ class GE2ELoss(torch.nn.Module):
         own_cosine = (unit * F.normalize(own, dim=2)).sum(dim=2)            # (N, M)
         is_own = torch.eye(num_classes, dtype=torch.bool, device=embeddings.device)
         cosine = torch.where(is_own.unsqueeze(1), own_cosine.unsqueeze(2), cosine)
-        logits = (self.w.clamp(min=1e-6) * cosine + self.b).reshape(num_classes * per_class, num_classes)
+        logits = self.w.clamp(min=1e-6) * cosine + self.b
+        logits = logits.reshape(num_classes * per_class, num_classes)
         targets = torch.arange(num_classes, device=embeddings.device).repeat_interleave(per_class)
         return LossOutput(F.cross_entropy(logits, targets), logits, targets)

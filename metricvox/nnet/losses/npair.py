@@ -15,7 +15,7 @@ unnormalised dot products need Sohn's extra norm penalty to stay bounded).
 import torch
 from pytorch_metric_learning import distances, losses
 
-from .batch import LossOutput, class_major_pairs
+from .batch import LossOutput, check_batch
 
 
 class NPairLoss(torch.nn.Module):
@@ -25,5 +25,5 @@ class NPairLoss(torch.nn.Module):
             distance=distances.DotProductSimilarity(normalize_embeddings=normalize))
 
     def forward(self, embeddings, labels):
-        class_major_pairs(embeddings, labels, 2, 2, "npair")
+        check_batch(embeddings, labels, 2, 2, "npair")
         return LossOutput(self.loss(embeddings, labels))

@@ -4,7 +4,16 @@ Every loss is a ``torch.nn.Module`` called as ``loss(embeddings, labels)`` on a 
 laid out as described in :mod:`.batch` and returning a :class:`.batch.LossOutput`.
 ``config`` holds the loss's own options (e.g. ``margin``, ``mining``); an unknown
 name or option is an InputError that lists the valid ones. ``multi`` takes
-``losses``: a list of ``{name: ..., weight: ..., <options of that loss>}``.
+``losses``: a list of ``{name: ..., weight: ..., <options of that loss>}``; the
+multi-metric paper's combination reads, in an experiment's YAML::
+
+    loss:
+      name: multi
+      losses:
+        - {name: npair, weight: 0.5}
+        - {name: softmax, weight: 0.1}
+        - {name: triplet, weight: 1.0, mining: semihard, distance: squared}
+        - {name: angular, weight: 1.0, alpha: 45}
 """
 
 import inspect

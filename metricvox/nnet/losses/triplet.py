@@ -26,7 +26,7 @@ from pytorch_metric_learning import distances, losses, miners, reducers
 
 from metricvox.errors import InputError
 
-from .batch import LossOutput, class_major_pairs
+from .batch import LossOutput, check_batch
 
 MININGS = ("hard", "hardneg", "semihard", "all")
 DISTANCES = ("euclidean", "squared")
@@ -56,6 +56,6 @@ class TripletLoss(torch.nn.Module):
             self.miner = None
 
     def forward(self, embeddings, labels):
-        class_major_pairs(embeddings, labels, 2, 2, "triplet")
+        check_batch(embeddings, labels, 2, 2, "triplet")
         triplets = None if self.miner is None else self.miner(embeddings, labels)
         return LossOutput(self.loss(embeddings, labels, triplets))
