@@ -27,7 +27,7 @@ def test_gradient_matches_finite_differences(name):
     loss = build_loss(name, embedding_dim=D, num_classes=C, **options).double()
     emb, labels = tiny_batch()
     emb.requires_grad_(True)
-    assert float(loss(emb, labels).loss) > 0
+    assert loss(emb, labels).loss.item() > 0
     assert torch.autograd.gradcheck(lambda e: loss(e, labels).loss, (emb,), eps=1e-6, atol=1e-5)
 
 
@@ -65,9 +65,9 @@ def test_multi_is_the_weighted_sum_of_its_parts():
         options = {k: v for k, v in spec.items() if k not in ("name", "weight")}
         part = build_loss(spec["name"], embedding_dim=D, num_classes=C, **options).double()
         value = part(emb, labels).loss
-        assert float(out.parts[spec["name"]]) == pytest.approx(float(value), rel=1e-12)
-        expected += spec["weight"] * float(value)
-    assert float(out.loss) == pytest.approx(expected, rel=1e-12)
+        assert float(out.parts[spec["name"]]) == pytest.approx(value.item(), rel=1e-12)
+        expected += spec["weight"] * value.item()
+    assert out.loss.item() == pytest.approx(expected, rel=1e-12)
     assert out.logits.shape == (6, C) and out.accuracy is not None   # from the softmax part
     assert sum(p.numel() for p in multi.parameters()) == D * C + C
 
@@ -84,7 +84,7 @@ def test_multi_same_loss_twice_keeps_both_values():
                                         {"name": "proto", "weight": 2}])
     out = multi(*tiny_batch())
     assert set(out.parts) == {"proto", "proto.2"}
-    assert float(out.loss) == pytest.approx(3 * float(out.parts["proto"]))
+    assert out.loss.item() == pytest.approx(3 * float(out.parts["proto"]))
 
 
 @pytest.mark.parametrize("name", BATCH_LOSSES)

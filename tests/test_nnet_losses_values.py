@@ -78,7 +78,7 @@ def test_softmax_is_linear_layer_and_cross_entropy():
         expected += cross_entropy(logits, y)
     expected /= len(labels)
     out = loss(emb, labels)
-    assert float(out.loss) == pytest.approx(expected, rel=1e-10)
+    assert out.loss.item() == pytest.approx(expected, rel=1e-10)
     assert out.logits.shape == (9, 5)
 
 
@@ -115,7 +115,7 @@ def test_normsoftmax_modified_softmax_eq3():
     expected = margin_reference(emb, labels, W,
                                 lambda x, t: s * math.cos(t), lambda x, t: s * math.cos(t))
     out = loss(emb, labels)
-    assert float(out.loss) == pytest.approx(expected, rel=1e-9)
+    assert out.loss.item() == pytest.approx(expected, rel=1e-9)
     assert float(out.accuracy) == 1.0
 
 
@@ -128,7 +128,7 @@ def test_sphereface_multiplicative_margin_eq4():
     expected = margin_reference(emb, labels, W,
                                 lambda x, t: norm(x) * math.cos(m * t),
                                 lambda x, t: norm(x) * math.cos(t))
-    assert float(loss(emb, labels).loss) == pytest.approx(expected, rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(expected, rel=1e-9)
 
 
 def test_amsoftmax_additive_cosine_margin_eq5():
@@ -136,7 +136,7 @@ def test_amsoftmax_additive_cosine_margin_eq5():
     loss, emb, labels, W = margin_head("amsoftmax", margin=m, scale=s)
     expected = margin_reference(emb, labels, W,
                                 lambda x, t: s * (math.cos(t) - m), lambda x, t: s * math.cos(t))
-    assert float(loss(emb, labels).loss) == pytest.approx(expected, rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(expected, rel=1e-9)
 
 
 def test_aamsoftmax_additive_angular_margin_eq6_in_radians():
@@ -144,7 +144,7 @@ def test_aamsoftmax_additive_angular_margin_eq6_in_radians():
     loss, emb, labels, W = margin_head("aamsoftmax", margin=m, scale=s)
     expected = margin_reference(emb, labels, W,
                                 lambda x, t: s * math.cos(t + m), lambda x, t: s * math.cos(t))
-    assert float(loss(emb, labels).loss) == pytest.approx(expected, rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(expected, rel=1e-9)
 
 
 # ---- triplet ----------------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_triplet_batch_hard_eq1(squared):
     assert 0 < sum(h > 0 for h in hinge) < len(hinge)   # the batch exercises the hinge
     loss = build_loss("triplet", margin=margin, mining="hard",
                       distance="squared" if squared else "euclidean")
-    assert float(loss(emb, labels).loss) == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
 def test_triplet_hard_negative_per_pair():
@@ -193,7 +193,7 @@ def test_triplet_hard_negative_per_pair():
             if p != a and ls[p] == ls[a]:
                 hinge.append(max(0.0, d[a][p] - hardest_negative + margin))
     loss = build_loss("triplet", margin=margin, mining="hardneg")
-    assert float(loss(emb, labels).loss) == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
 @pytest.mark.parametrize("squared", [False, True])
@@ -206,7 +206,7 @@ def test_triplet_semi_hard_eq8(squared):
     assert hinge
     loss = build_loss("triplet", margin=margin, mining="semihard",
                       distance="squared" if squared else "euclidean")
-    assert float(loss(emb, labels).loss) == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
 def test_triplet_all_triplets_unnormalised():
@@ -215,7 +215,7 @@ def test_triplet_all_triplets_unnormalised():
     d = distances(emb, squared=False, normalize=False)
     hinge = [max(0.0, d[a][p] - d[a][n] + margin) for a, p, n in triplets(labels)]
     loss = build_loss("triplet", margin=margin, mining="all", normalize=False)
-    assert float(loss(emb, labels).loss) == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
 # ---- n-pair, angular ------------------------------------------------------------
@@ -230,7 +230,7 @@ def test_npair_eq10_per_anchor(normalize):
         total += math.log(1 + sum(math.exp(dot(f, positives[j]) - dot(f, positives[i]))
                                   for j in range(len(anchors)) if j != i))
     loss = build_loss("npair", normalize=normalize)
-    assert float(loss(emb, labels).loss) == pytest.approx(total / len(anchors), rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(total / len(anchors), rel=1e-9)
 
 
 @pytest.mark.parametrize("alpha", [30.0, 45.0])
@@ -244,7 +244,7 @@ def test_angular_hinge_eq12_alpha_in_degrees(alpha):
         hinge.append(max(0.0, dist(xs[a], xs[p]) ** 2 - 4 * tan2 * dist(xs[n], centre) ** 2))
     assert any(h > 0 for h in hinge) and any(h == 0 for h in hinge)
     loss = build_loss("angular", alpha=alpha)
-    assert float(loss(emb, labels).loss) == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
+    assert loss(emb, labels).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
 # ---- prototypical, GE2E -----------------------------------------------------------
@@ -264,7 +264,7 @@ def test_proto_euclidean_eqs2_3():
         logits = [-dist(query, c) ** 2 for c in prototypes]  # Eq. 3
         total += cross_entropy(logits, j)
     out = build_loss("proto")(emb, labels)
-    assert float(out.loss) == pytest.approx(total / N, rel=1e-10)
+    assert out.loss.item() == pytest.approx(total / N, rel=1e-10)
     assert out.logits.shape == (N, N)
 
 
@@ -275,7 +275,7 @@ def test_angleproto_eq4_learnable_w_b():
     prototypes = [mean_vec(utts[:-1]) for utts in g]
     total = sum(cross_entropy([7.0 * cos(utts[-1], c) - 2.0 for c in prototypes], j)
                 for j, utts in enumerate(g))
-    assert float(loss(emb, labels).loss) == pytest.approx(total / N, rel=1e-10)
+    assert loss(emb, labels).loss.item() == pytest.approx(total / N, rel=1e-10)
     assert {n for n, _ in loss.named_parameters()} == {"w", "b"}
 
 
@@ -292,7 +292,7 @@ def test_ge2e_softmax_with_own_centroid_excluding_self():
                 c = mean_vec(utts[:i] + utts[i + 1:]) if k == j else centroids[k]
                 logits.append(10.0 * cos(e, c) - 5.0)
             total += cross_entropy(logits, j)
-    assert float(loss(emb, labels).loss) == pytest.approx(total / (N * M), rel=1e-10)
+    assert loss(emb, labels).loss.item() == pytest.approx(total / (N * M), rel=1e-10)
 
 
 # ---- pair BCE -------------------------------------------------------------------
@@ -303,5 +303,5 @@ def test_bce_probability_per_pair():
     expected = -sum(math.log(pi) if yi else math.log(1 - pi)
                     for pi, yi in zip(p.tolist(), y.tolist())) / 4
     out = build_loss("bce")(p.unsqueeze(1), y)
-    assert float(out.loss) == pytest.approx(expected, rel=1e-12)
+    assert out.loss.item() == pytest.approx(expected, rel=1e-12)
     assert float(out.accuracy) == pytest.approx(0.5)
