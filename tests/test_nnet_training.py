@@ -1,0 +1,175 @@
+"""metricvox-train: config schema, schedules, checkpoints, exact resume, --init."""
+import math
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from conftest import assert_one_line_error, run_tool
+from metricvox.errors import InputError
+from metricvox.io import MatrixWriter
+from metricvox.nnet.models import build_model
+from metricvox.nnet.training.checkpoints import load_checkpoint, load_model_weights
+from metricvox.nnet.training.config import validate_config
+from metricvox.nnet.training.loop import train
+from metricvox.nnet.training.schedules import build_optimiser, build_schedule
+
+FREQ_BINS = 40  # the fewest Thin ResNet34 takes: keeps the runs fast
+
+
+def base_config(**changes):
+    config = {
+        "model": {"name": "thin_resnet34", "freq_bins": FREQ_BINS, "embedding_dim": 16},
+        "loss": {"name": "aamsoftmax"},
+        "input": {"source": "feats", "crop_frames": 30},
+        "sampler": {"classes_per_batch": 3, "per_class": 2},
+        "optimiser": {"name": "adam", "lr": 0.01},
+        "schedule": {"name": "step", "every_epochs": 1, "factor": 0.5},
+        "epochs": 3,
+    }
+    config.update(changes)
+    return config
+
+
+@pytest.fixture(scope="module")
+def feats_dir(tmp_path_factory):
+    """4 speakers x 4 utterances of random features around a speaker mean; some shorter than the crop."""
+    data = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(0)
+    utt2spk = []
+    with MatrixWriter(f"ark,scp:{data}/feats.ark,{data}/feats.scp") as writer:
+        for s in range(4):
+            mean = rng.normal(size=FREQ_BINS)
+            for u in range(4):
+                frames = 20 if u == 0 else 60
+                key = f"spk{s}-utt{u}"
+                writer.write(key, (mean + rng.normal(size=(frames, FREQ_BINS))).astype(np.float32))
+                utt2spk.append(f"{key} spk{s}\n")
+    (data / "utt2spk").write_text("".join(utt2spk))
+    return data
+
+
+def write_config(path, config):
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_unknown_config_keys_are_named_with_the_valid_ones():
+    with pytest.raises(InputError, match=r"'optimizer'.*valid keys: model, loss, input"):
+        validate_config(base_config(optimizer={"name": "adam"}))
+    with pytest.raises(InputError, match=r"'crop_secs' in 'input'.*crop_seconds"):
+        validate_config(base_config(input={"source": "feats", "crop_secs": 2}))
+    with pytest.raises(InputError, match=r"'batch_size' in 'sampler'.*classes_per_batch, per_class"):
+        validate_config(base_config(sampler={"batch_size": 8}))
+    with pytest.raises(InputError, match="exactly one of 'crop_seconds' and 'crop_frames'"):
+        validate_config(base_config(input={"source": "feats"}))
+
+
+def test_defaults_are_filled_in():
+    config = validate_config(base_config())
+    assert config["input"]["short"] == "repeat" and config["input"]["labels"] == "utt2spk"
+    assert config["workers"] == 0 and config["optimiser"]["weight_decay"] == 0.0
+
+
+def test_tool_reports_a_bad_key_on_one_line(tmp_path, feats_dir):
+    config = write_config(tmp_path / "bad.yaml", base_config(epoch=3))
+    proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir,
+                    "--out", tmp_path / "exp", check=False)
+    assert_one_line_error(proc, "bad.yaml", "'epoch'", "valid keys")
+
+
+def lr_after(config, epochs):
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    config = validate_config(config)
+    optimiser = build_optimiser([parameter], config)
+    schedule = build_schedule(optimiser, config)
+    rates = []
+    for _ in range(epochs):
+        rates.append(optimiser.param_groups[0]["lr"])
+        optimiser.step()
+        schedule.step()
+    return rates
+
+
+def test_step_schedule_is_the_singer_papers_5_percent_every_10_epochs():
+    rates = lr_after(base_config(optimiser={"name": "adam", "lr": 1e-3},
+                                 schedule={"name": "step", "every_epochs": 10, "factor": 0.95}), 35)
+    expected = [1e-3 * 0.95 ** (e // 10) for e in range(35)]
+    np.testing.assert_allclose(rates, expected, rtol=1e-12)
+
+
+def test_cosine_schedule_follows_the_half_cosine():
+    rates = lr_after(base_config(epochs=8, optimiser={"name": "sgd", "lr": 0.1, "momentum": 0.9},
+                                 schedule={"name": "cosine", "min_lr": 0.01}), 8)
+    expected = [0.01 + 0.09 * (1 + math.cos(math.pi * e / 8)) / 2 for e in range(8)]
+    np.testing.assert_allclose(rates, expected, rtol=1e-9)
+
+
+def test_unknown_schedule_lists_the_valid_ones():
+    with pytest.raises(InputError, match="step, cosine, none"):
+        lr_after(base_config(schedule={"name": "exponential"}), 1)
+
+
+def test_resume_continues_exactly(tmp_path, feats_dir):
+    config = write_config(tmp_path / "exp.yaml", base_config())
+    straight = tmp_path / "straight"
+    train(config, feats_dir, straight, seed=3)
+
+    stopped = tmp_path / "stopped"
+    write_config(tmp_path / "two.yaml", base_config(epochs=2))
+    train(tmp_path / "two.yaml", feats_dir, stopped, seed=3)
+    train(config, feats_dir, stopped, resume=True, seed=99)  # the run's own seed is kept
+
+    a, b = load_checkpoint(straight / "last.pt"), load_checkpoint(stopped / "last.pt")
+    assert a["epoch"] == b["epoch"] == 3
+    for name, tensor in a["model"]["state"].items():
+        assert torch.equal(tensor, b["model"]["state"][name]), name
+    for name, tensor in a["loss"]["state"].items():  # the margin head's class weights
+        assert torch.equal(tensor, b["loss"]["state"][name]), name
+    assert [h["loss"] for h in a["history"]] == [h["loss"] for h in b["history"]]
+    # The step schedule halved the rate after each epoch.
+    assert [h["lr"] for h in a["history"]] == [0.01, 0.005, 0.0025]
+    for epoch in (1, 2, 3):
+        assert (straight / f"epoch_{epoch}.pt").exists()
+    assert "epoch 3/3" in (straight / "train.log").read_text()
+    assert "data wait" in (straight / "train.log").read_text()
+    assert a["classes"] == ["spk0", "spk1", "spk2", "spk3"]
+    assert a["config"]["model"]["name"] == "thin_resnet34" and a["crop_frames"] == 30
+    assert yaml.safe_load((straight / "config.yaml").read_text()) == base_config()
+
+
+def test_a_second_run_into_the_same_dir_needs_resume(tmp_path, feats_dir):
+    config = write_config(tmp_path / "exp.yaml", base_config(epochs=1))
+    train(config, feats_dir, tmp_path / "exp")
+    with pytest.raises(InputError, match="--resume"):
+        train(config, feats_dir, tmp_path / "exp")
+    changed = write_config(tmp_path / "changed.yaml",
+                           base_config(epochs=1, optimiser={"name": "adam", "lr": 0.1}))
+    with pytest.raises(InputError, match="optimiser"):
+        train(changed, feats_dir, tmp_path / "exp", resume=True)
+
+
+def test_init_loads_model_weights_and_refuses_another_model(tmp_path, feats_dir):
+    config = write_config(tmp_path / "softmax.yaml", base_config(epochs=1, loss={"name": "softmax"}))
+    train(config, feats_dir, tmp_path / "pre")
+    checkpoint = load_checkpoint(tmp_path / "pre" / "last.pt")
+    model = build_model("thin_resnet34", freq_bins=FREQ_BINS, embedding_dim=16)
+    load_model_weights(model, "thin_resnet34", {"freq_bins": FREQ_BINS, "embedding_dim": 16},
+                       checkpoint, "pre/last.pt")
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, checkpoint["model"]["state"][name])
+
+    other = write_config(tmp_path / "other.yaml", base_config(
+        epochs=1, model={"name": "thin_resnet34", "freq_bins": FREQ_BINS, "embedding_dim": 8}))
+    proc = run_tool("metricvox-train", "--config", other, "--data", feats_dir, "--out",
+                    tmp_path / "fine", "--init", tmp_path / "pre" / "last.pt", check=False)
+    assert_one_line_error(proc, "last.pt", "embedding_dim")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_is_a_clear_error(tmp_path, feats_dir):
+    config = write_config(tmp_path / "exp.yaml", base_config(epochs=1))
+    proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir, "--out",
+                    tmp_path / "exp", "--device", "cuda", check=False)
+    assert_one_line_error(proc, "no CUDA")
