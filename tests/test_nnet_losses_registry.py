@@ -31,12 +31,17 @@ def test_gradient_matches_finite_differences(name):
     assert torch.autograd.gradcheck(lambda e: loss(e, labels).loss, (emb,), eps=1e-6, atol=1e-5)
 
 
-@pytest.mark.parametrize("mining", ["hard", "hardneg", "all"])
+@pytest.mark.parametrize("mining", ["hard", "hardneg", "all", "listed"])
 def test_triplet_gradient_other_minings(mining):
     loss = build_loss("triplet", margin=1.0, mining=mining, distance="squared")
     emb, labels = tiny_batch()
     emb.requires_grad_(True)
     assert torch.autograd.gradcheck(lambda e: loss(e, labels).loss, (emb,), eps=1e-6, atol=1e-5)
+
+
+def test_listed_triplets_need_three_rows_each():
+    with pytest.raises(InputError, match="3\\*B"):
+        build_loss("triplet", mining="listed")(torch.randn(4, D), None)
 
 
 def test_bce_gradient():

@@ -218,6 +218,20 @@ def test_triplet_all_triplets_unnormalised():
     assert loss(emb, labels).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
+def test_triplet_listed_siamese_triples_eq1():
+    margin = 0.8                                    # the Siamese paper's m
+    clustered, _, _ = clustered_batch(num_classes=4, per_class=2, spread=0.5, seed=5)
+    # Triple k: two utterances of class k, then one of class k + 1.
+    order = [i for k in range(4) for i in (2 * k, 2 * k + 1, (2 * k + 2) % 8)]
+    emb = clustered[order]
+    xs = [unit(x) for x in rows(emb)]               # its l2-normalisation layer
+    hinge = [max(0.0, dist(xs[k], xs[k + 1]) - dist(xs[k], xs[k + 2]) + margin)
+             for k in range(0, len(xs), 3)]
+    assert 0 < sum(h > 0 for h in hinge) < len(hinge)
+    loss = build_loss("triplet", margin=margin, mining="listed")
+    assert loss(emb, None).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
+
+
 # ---- n-pair, angular ------------------------------------------------------------
 
 @pytest.mark.parametrize("normalize", [True, False])

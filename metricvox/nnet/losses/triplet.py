@@ -14,7 +14,11 @@ Batch: (N*M, D) class-major with labels, N >= 2 classes, M >= 2. Mining:
   "hard negative mining"; the same triplets as ``hard`` when M = 2);
 * ``semihard``: every triplet with d(a, p) < d(a, n) < d(a, p) + margin
   (``TripletMarginMiner``, FaceNet's semi-hard negatives);
-* ``all``: every (a, p, n) of the batch.
+* ``all``: every (a, p, n) of the batch;
+* ``listed``: no mining: the triplets were chosen beforehand, as the Siamese
+  paper's triple-branch network takes (anchor, client, impostor) from its
+  i-vector mining lists. The batch is then (3*B, D), the B triplets one after
+  the other (anchor, client, impostor, anchor, ...), and ``labels`` are not read.
 
 The loss is the mean over the mined triplets, as the singer paper says ("averaged
 loss from all the sampled triplets"), zero when mining finds none.
@@ -28,7 +32,7 @@ from metricvox.errors import InputError
 
 from .batch import LossOutput, check_batch
 
-MININGS = ("hard", "hardneg", "semihard", "all")
+MININGS = ("hard", "hardneg", "semihard", "all", "listed")
 DISTANCES = ("euclidean", "squared")
 
 
@@ -42,6 +46,7 @@ class TripletLoss(torch.nn.Module):
                 f"triplet distance must be one of {', '.join(DISTANCES)}, got '{distance}'")
         metric = distances.LpDistance(
             normalize_embeddings=normalize, p=2, power=1 if distance == "euclidean" else 2)
+        self.listed = mining == "listed"
         self.loss = losses.TripletMarginLoss(
             margin=margin, distance=metric, reducer=reducers.MeanReducer())
         if mining == "hard":
@@ -56,6 +61,18 @@ class TripletLoss(torch.nn.Module):
             self.miner = None
 
     def forward(self, embeddings, labels):
+        if self.listed:
+            return LossOutput(self.loss(embeddings, None, listed_triplets(embeddings)))
         check_batch(embeddings, labels, 2, 2, "triplet")
         triplets = None if self.miner is None else self.miner(embeddings, labels)
         return LossOutput(self.loss(embeddings, labels, triplets))
+
+
+def listed_triplets(embeddings):
+    """Row indices of (anchor, client, impostor) laid out three rows per triplet."""
+    if embeddings.dim() != 2 or embeddings.shape[0] == 0 or embeddings.shape[0] % 3:
+        raise InputError(
+            "triplet mining 'listed' expects embeddings (3*B, D): anchor, client, impostor "
+            f"rows in turn; got shape {tuple(embeddings.shape)}")
+    anchors = torch.arange(0, embeddings.shape[0], 3, device=embeddings.device)
+    return anchors, anchors + 1, anchors + 2
