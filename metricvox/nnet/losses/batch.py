@@ -4,7 +4,7 @@ A batch holds N classes x M utterances and reaches a loss as
 
 * ``embeddings``: a float tensor (N*M, D), **class-major**: the M embeddings of
   the first class, then the M of the second class, and so on (the order
-  :class:`metricvox.nnet.pk_sampler.PKSampler` deals them in);
+  :class:`metricvox.nnet.pk_sampler.PKBatchSampler` deals them in);
 * ``labels``: an integer tensor (N*M,), the class of every row (global class
   indices: classification heads use them as targets).
 
