@@ -28,21 +28,11 @@ from metricvox.nnet.training.checkpoints import (load_checkpoint, load_model_wei
                                                  restore_rng_states, rng_states, save_checkpoint)
 from metricvox.nnet.training.config import load_config
 from metricvox.nnet.training.data import build_dataset
+from metricvox.nnet.training.device import resolve_device
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
 from metricvox.progress import progress
 
 log = logging.getLogger(__name__)
-
-
-def resolve_device(name=None):
-    """torch.device for ``name`` (cuda when present if None); cuda without CUDA is an InputError."""
-    if name is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
-        raise InputError(f"unknown device {name!r}; expected cpu or cuda")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device {name} asked for, but this machine has no CUDA device")
-    return torch.device(name)
 
 
 def named_options(section):
