@@ -39,7 +39,9 @@ def trained(tmp_path_factory):
              "--out", root / "corpus")
     run_tool(sys.executable, REPO / "egs/voxceleb/local/make_voxceleb1.py", root / "corpus/vox1",
              root / "data")
-    (root / "exp.yaml").write_text(yaml.safe_dump(CONFIG))
+    test = root / "data/vox1_test"
+    (root / "exp.yaml").write_text(yaml.safe_dump(dict(CONFIG, validation={
+        "data": str(test), "metric": "eer", "trials": str(test / "trials")})))
     run_tool("metricvox-train", "--config", root / "exp.yaml", "--data", root / "data/vox1_dev",
              "--out", root / "exp", "--seed", "2", "--device", "cpu")
     fbank = FeatureExtractor.from_settings("fbank", overrides={"num-mel-bins": 40, "dither": 0})
@@ -49,7 +51,7 @@ def trained(tmp_path_factory):
 
 
 def extract(trained, rspecifier, name, checkpoint="exp/last.pt", **mode):
-    embedder = Embedder(trained / checkpoint, torch.device("cpu"))
+    embedder = Embedder.from_checkpoint(trained / checkpoint, torch.device("cpu"))
     with MatrixWriter(f"ark:{trained}/{name}.ark") as writer:
         extract_embeddings(embedder, rspecifier, writer, **mode)
     return read_matrix_dict(f"ark:{trained}/{name}.ark")
@@ -61,8 +63,11 @@ def test_extract_score_eer_pipeline(trained):
                     f"| metricvox-score --trials {test}/trials - - "
                     f"| metricvox-compute-eer {test}/trials -")
     eer = float(re.search(r"EER: ([0-9.]+)%", proc.stdout.decode()).group(1))
-    assert 0 <= eer <= 100
     assert "48 target and 48 non-target" in proc.stderr
+    # The trainer's validation EER of that epoch is the one the tools compute.
+    validation = load_checkpoint(trained / "exp/last.pt")["history"][0]["validation"]
+    assert 100 * validation == pytest.approx(eer, abs=1e-3)
+    assert (trained / "exp/best.pt").exists()
 
 
 def test_audio_in_gives_the_embeddings_of_features_computed_as_in_training(trained):
@@ -136,7 +141,7 @@ def test_audio_into_a_model_trained_on_stored_features_is_a_clear_error(trained,
     (tmp_path / "exp.yaml").write_text(yaml.safe_dump(dict(config, sampler={
         "classes_per_batch": 3, "per_class": 2})))
     train(tmp_path / "exp.yaml", data, tmp_path / "exp")
-    embedder = Embedder(tmp_path / "exp/last.pt", torch.device("cpu"))
+    embedder = Embedder.from_checkpoint(tmp_path / "exp/last.pt", torch.device("cpu"))
     with pytest.raises(InputError, match="last.pt: .*no feature settings"):
         with MatrixWriter(f"ark:{tmp_path}/out.ark") as writer:
             extract_embeddings(embedder, f"scp:{trained}/data/vox1_test/wav.scp", writer)

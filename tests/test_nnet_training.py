@@ -8,7 +8,7 @@ import yaml
 
 from conftest import assert_one_line_error, run_tool
 from metricvox.errors import InputError
-from metricvox.io import MatrixWriter
+from metricvox.io import MatrixWriter, read_matrix_dict
 from metricvox.nnet.models import build_model
 from metricvox.nnet.training.checkpoints import load_checkpoint, load_model_weights
 from metricvox.nnet.training.config import validate_config
@@ -173,3 +173,56 @@ def test_cuda_without_cuda_is_a_clear_error(tmp_path, feats_dir):
     proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir, "--out",
                     tmp_path / "exp", "--device", "cuda", check=False)
     assert_one_line_error(proc, "no CUDA")
+
+
+def test_bad_validation_sections_are_named():
+    with pytest.raises(InputError, match="'every' in 'validation'.*patience"):
+        validate_config(base_config(validation={"every": 1}))
+    with pytest.raises(InputError, match="eer, accuracy"):
+        validate_config(base_config(validation={"data": "d", "metric": "auc"}))
+    with pytest.raises(InputError, match="needs 'trials'"):
+        validate_config(base_config(validation={"data": "d", "metric": "eer"}))
+
+
+def test_best_model_and_early_stopping(tmp_path, feats_dir, monkeypatch):
+    """Validation values 0.30, 0.20, 0.25, 0.20 with patience 2: best epoch 2, stop after 4."""
+    values = iter([0.30, 0.20, 0.25, 0.20, 0.10, 0.05])
+    monkeypatch.setattr("metricvox.nnet.training.validation.Validator.__call__",
+                        lambda self, run: next(values))
+    config = write_config(tmp_path / "exp.yaml", base_config(epochs=6, validation={
+        "data": str(feats_dir), "metric": "eer", "trials": str(tmp_path / "trials"),
+        "patience": 2}))
+    (tmp_path / "trials").write_text("spk0-utt0 spk0-utt1 target\nspk0-utt0 spk1-utt1 nontarget\n")
+    train(config, feats_dir, tmp_path / "exp")
+    assert not (tmp_path / "exp" / "epoch_5.pt").exists()
+    last = load_checkpoint(tmp_path / "exp" / "last.pt")
+    assert [h["validation"] for h in last["history"]] == [0.30, 0.20, 0.25, 0.20]
+    best = load_checkpoint(tmp_path / "exp" / "best.pt")
+    epoch2 = load_checkpoint(tmp_path / "exp" / "epoch_2.pt")
+    assert best["epoch"] == 2
+    for name, tensor in best["model"]["state"].items():
+        assert torch.equal(tensor, epoch2["model"]["state"][name])
+    assert "early stop after epoch 4" in (tmp_path / "exp" / "train.log").read_text()
+    # Resuming a run that stopped early does not train further.
+    train(config, feats_dir, tmp_path / "exp", resume=True)
+    assert not (tmp_path / "exp" / "epoch_5.pt").exists()
+
+
+def test_accuracy_validation_is_the_classifiers_accuracy_on_full_utterances(tmp_path, feats_dir):
+    config = write_config(tmp_path / "exp.yaml", base_config(epochs=1, validation={
+        "data": str(feats_dir), "metric": "accuracy"}))
+    train(config, feats_dir, tmp_path / "exp")
+    checkpoint = load_checkpoint(tmp_path / "exp" / "best.pt")
+    model = build_model("thin_resnet34", freq_bins=FREQ_BINS, embedding_dim=16)
+    model.load_state_dict(checkpoint["model"]["state"])
+    model.eval()
+    head = torch.nn.functional.normalize(checkpoint["loss"]["state"]["head.W"], dim=0)
+    hits = 0
+    for key, features in read_matrix_dict(f"scp:{feats_dir}/feats.scp").items():
+        if features.shape[0] < 30:  # as in training, short utterances are repeated to the crop
+            features = np.tile(features, (2, 1))[:30]
+        with torch.no_grad():
+            embedding = model(torch.from_numpy(features.T.copy())[None])[0]
+        cosines = torch.nn.functional.normalize(embedding, dim=0) @ head
+        hits += int(cosines.argmax()) == int(key[3])
+    assert checkpoint["history"][0]["validation"] == pytest.approx(hits / 16)

@@ -65,22 +65,31 @@ def crop_starts(total, length, count):
 
 
 class Embedder:
-    """A checkpoint's model in eval mode, with the features it was trained on."""
+    """A model in eval mode, with the features it was trained on and its training crop length.
 
-    def __init__(self, checkpoint_path, device):
-        checkpoint = load_checkpoint(checkpoint_path)
-        saved = checkpoint["model"]
-        self.model = build_model(saved["name"], **saved["config"])
-        self.model.load_state_dict(saved["state"])
-        self.model.to(device).eval()
+    ``Embedder.from_checkpoint(path, device)`` for a saved model; the trainer builds
+    one over its live model for validation.
+    """
+
+    def __init__(self, model, features, crop_frames, short, seed, device, path=None):
+        self.model = model.to(device).eval()
+        self.features = features
+        self.crop_frames = crop_frames
+        self.short = short
+        self.seed = seed
         self.device = device
-        self.path = str(checkpoint_path)
-        self.features = checkpoint["features"]
-        self.crop_frames = checkpoint["crop_frames"]
-        self.short = checkpoint["config"]["input"]["short"]
-        self.seed = checkpoint["seed"]
-        shift = self.features["options"]["frame_shift"] if self.features else FrameOptions.frame_shift
-        self.frame_shift_ms = shift
+        self.path = path
+        self.frame_shift_ms = (features["options"]["frame_shift"] if features
+                               else FrameOptions.frame_shift)
+
+    @classmethod
+    def from_checkpoint(cls, path, device):
+        checkpoint = load_checkpoint(path)
+        saved = checkpoint["model"]
+        model = build_model(saved["name"], **saved["config"])
+        model.load_state_dict(saved["state"])
+        return cls(model, checkpoint["features"], checkpoint["crop_frames"],
+                   checkpoint["config"]["input"]["short"], checkpoint["seed"], device, str(path))
 
     def frames_of(self, seconds):
         return max(1, round(seconds * 1000.0 / self.frame_shift_ms))
@@ -167,5 +176,5 @@ def extract_embeddings(embedder, rspecifier, writer, mode="utterance", segment_f
         count += 1
     if count == 0:
         raise InputError("no utterance to embed", rspecifier)
-    log.info("embedded %d utterances (%s) with %s", count, mode, embedder.path)
+    log.debug("embedded %d utterances (%s)", count, mode)
     return count

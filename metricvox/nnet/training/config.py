@@ -17,6 +17,8 @@ One file per experiment, copied into the experiment directory::
                                                             # cosine (min_lr) or none
     epochs: 30
     workers: 2                 # data loader processes
+    validation: {data: data/vox1_test, metric: eer, trials: data/vox1_test/trials, patience: 5}
+                               # optional; see validation.py
 
 A key that does not exist anywhere in the schema is an InputError that names it and the
 valid keys; model and loss options are checked by their registries.
@@ -27,6 +29,7 @@ import copy
 import yaml
 
 from metricvox.errors import InputError
+from metricvox.nnet.training.validation import check_validation
 
 # Every section's keys and defaults; None marks a key with no default.
 SCHEMA = {
@@ -45,6 +48,7 @@ SCHEMA = {
     "schedule": {"name": "none", "every_epochs": 10, "factor": 0.95, "min_lr": 0.0},
     "epochs": None,
     "workers": 0,
+    "validation": {"data": None, "metric": None, "trials": None, "patience": None},
 }
 FEATURE_KEYS = ("type", "preset", "config", "options")
 SOURCES = ("feats", "wav")
@@ -131,6 +135,7 @@ def validate_config(raw):
         optimiser[key] = float(optimiser[key])
     if optimiser["name"] == "adam" and optimiser["momentum"]:
         raise InputError("config 'optimiser.momentum' is for sgd; adam has no momentum option")
+    config["validation"] = check_validation(config["validation"])
     return config
 
 

@@ -8,7 +8,9 @@ draw depends only on (seed, epoch) and every generator state is restored.
 
 Progress goes to a tqdm bar (loss, accuracy when the loss classifies, lr) and one
 line per epoch to the log and to ``train.log`` in the experiment directory, with
-the fraction of step time spent waiting for the data loader.
+the fraction of step time spent waiting for the data loader. With a ``validation``
+section, each epoch is validated, the best one is also saved as ``best.pt`` and the
+run stops early after ``patience`` epochs without improvement (:mod:`.validation`).
 """
 
 import contextlib
@@ -30,6 +32,7 @@ from metricvox.nnet.training.config import load_config
 from metricvox.nnet.training.data import build_dataset
 from metricvox.nnet.training.device import resolve_device
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
+from metricvox.nnet.training.validation import Validator, best_so_far
 from metricvox.progress import progress
 
 log = logging.getLogger(__name__)
@@ -172,10 +175,12 @@ class Run:
                 "segments_per_second": examples / elapsed, "data_wait": waited / elapsed}
 
 
-def _epoch_line(figures, epochs):
+def _epoch_line(figures, epochs, validation):
     parts = [f"epoch {figures['epoch']}/{epochs}", f"loss {figures['loss']:.4f}"]
     if figures["accuracy"] is not None:
         parts.append(f"accuracy {figures['accuracy']:.3f}")
+    if validation:
+        parts.append(f"validation {validation['metric']} {figures['validation']:.4f}")
     parts += [f"lr {figures['lr']:.4g}", f"{figures['segments_per_second']:.1f} segments/s",
               f"data wait {100 * figures['data_wait']:.1f}% of step time"]
     return ", ".join(parts)
@@ -211,16 +216,33 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
                  "crops of %d frames, device %s", len(run.dataset), len(run.dataset.classes),
                  len(run.sampler), config["sampler"]["classes_per_batch"],
                  config["sampler"]["per_class"], run.crop_frames, device)
+        validation = config["validation"]
+        validator = Validator(validation, config) if validation else None
         figures = run.history[-1] if run.history else None
         while run.epoch < config["epochs"]:
+            if validator and run.history and best_so_far(run.history, validator.metric,
+                                                         validator.patience)[2]:
+                break  # a resumed run that had already stopped early
             figures = run.train_epoch()
             run.schedule.step()
             run.epoch += 1
+            if validator:
+                figures["validation"] = validator(run)
             run.history.append(figures)
             state = run.state()
             save_checkpoint(state, os.path.join(out_dir, f"epoch_{run.epoch}.pt"))
             save_checkpoint(state, last)
-            log.info("%s", _epoch_line(figures, config["epochs"]))
+            log.info("%s", _epoch_line(figures, config["epochs"], validation))
+            if validator:
+                best_epoch, best_value, stop = best_so_far(run.history, validator.metric,
+                                                           validator.patience)
+                if best_epoch == run.epoch:
+                    save_checkpoint(state, os.path.join(out_dir, "best.pt"))
+                if stop:
+                    log.info("early stop after epoch %d: no better %s than %.4f (epoch %d) "
+                             "for %d epochs", run.epoch, validator.metric, best_value,
+                             best_epoch, validator.patience)
+                    break
         if figures is not None and not math.isfinite(figures["loss"]):
             raise InputError("training ended with a non-finite loss")
         return figures
