@@ -31,6 +31,7 @@ from metricvox.nnet.training.checkpoints import (load_checkpoint, load_model_wei
 from metricvox.nnet.training.config import load_config
 from metricvox.nnet.training.data import build_dataset
 from metricvox.nnet.training.device import resolve_device
+from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
 from metricvox.nnet.training.validation import Validator, best_so_far
 from metricvox.progress import progress
@@ -73,12 +74,25 @@ def _check_same_run(config, checkpoint, path):
                          f"the run's checkpoint", path)
 
 
+class TrainingStep(torch.nn.Module):
+    """Model and loss as one module, so that DDP synchronises the loss's parameters too."""
+
+    def __init__(self, model, loss):
+        super().__init__()
+        self.model = model
+        self.loss = loss
+
+    def forward(self, features, labels):
+        return self.loss(self.model(features), labels)
+
+
 class Run:
     """The objects of one training run, built from a config and a data dir."""
 
-    def __init__(self, config, data_dir, device, seed):
+    def __init__(self, config, data_dir, device, seed, group):
         self.config = config
         self.device = device
+        self.group = group
         self.seed = seed
         torch.manual_seed(seed)
         self.dataset, self.features, self.crop_frames = build_dataset(config, data_dir, seed)
@@ -97,13 +111,19 @@ class Run:
             raise InputError(f"the data give no full batch of {sampler['classes_per_batch']} "
                              f"classes x {sampler['per_class']}", data_dir)
         self.loader = torch.utils.data.DataLoader(
-            self.dataset, batch_sampler=self.sampler, num_workers=config["workers"],
+            self.dataset, batch_sampler=ShareOfBatches(self.sampler, group),
+            num_workers=config["workers"],
             pin_memory=device.type == "cuda")
         # Mixed precision on CUDA only; on CPU both are pass-throughs.
         self.amp = device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.epoch = 0
         self.history = []
+        self.step = None  # built by start(), after any restore
+
+    def start(self):
+        """Wrap model and loss for training (DDP under torchrun) once their weights are final."""
+        self.step = self.group.wrap(TrainingStep(self.model, self.loss), self.device)
 
     def state(self):
         return {
@@ -145,12 +165,14 @@ class Run:
         waited = 0.0
         started = step_end = time.perf_counter()
         bar = progress(self.loader, desc=f"epoch {self.epoch + 1}", unit="batch")
+        if not self.group.is_main:
+            bar.disable = True
         for step, (features, labels) in enumerate(bar, 1):
             waited += time.perf_counter() - step_end
             features = features.to(self.device, non_blocking=True)
             labels = labels.to(self.device, non_blocking=True)
             with torch.autocast(self.device.type, enabled=self.amp):
-                output = self.loss(self.model(features), labels)
+                output = self.step(features, labels)
             if not torch.isfinite(output.loss):
                 raise InputError(f"the loss is {output.loss.item()} at epoch {self.epoch + 1} "
                                  f"step {step}: lower the learning rate or check the features")
@@ -170,6 +192,8 @@ class Run:
             bar.set_postfix(shown, refresh=False)
             step_end = time.perf_counter()
         elapsed = step_end - started
+        total_loss, examples, total_hits, classified = self.group.sum(
+            [total_loss, examples, total_hits, classified])
         return {"epoch": self.epoch + 1, "loss": total_loss / examples,
                 "accuracy": total_hits / classified if classified else None, "lr": lr,
                 "segments_per_second": examples / elapsed, "data_wait": waited / elapsed}
@@ -187,12 +211,17 @@ def _epoch_line(figures, epochs, validation):
 
 
 def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, seed=0):
-    """Train as the YAML config at ``config_path`` says; returns the last epoch's figures."""
+    """Train as the YAML config at ``config_path`` says; returns the last epoch's figures.
+
+    Under torchrun every process calls this; see :mod:`.distributed`.
+    """
     config = load_config(config_path)
-    device = resolve_device(device)
-    os.makedirs(out_dir, exist_ok=True)
+    group = ProcessGroup()
+    device = group.device(resolve_device(device))
     last = os.path.join(out_dir, "last.pt")
     checkpoint = None
+    if resume and init:
+        raise InputError("--init starts a new run; it cannot be combined with --resume")
     if resume:
         checkpoint = load_checkpoint(last)
         _check_same_run(config, checkpoint, config_path)
@@ -200,49 +229,65 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
     elif os.path.exists(last):
         raise InputError("the experiment dir already holds a run; give --resume to continue it "
                          "or choose another --out", out_dir)
-    if resume and init:
-        raise InputError("--init starts a new run; it cannot be combined with --resume")
-    shutil.copyfile(config_path, os.path.join(out_dir, "config.yaml"))
-    with log_file(os.path.join(out_dir, "train.log")):
-        run = Run(config, data_dir, device, seed)
-        if checkpoint is not None:
-            run.restore(checkpoint, last)
-            log.info("resuming %s after epoch %d", out_dir, run.epoch)
-        elif init:
-            load_model_weights(run.model, run.model_name, run.model_config,
-                               load_checkpoint(init), init)
-            log.info("model weights initialised from %s", init)
-        log.info("%d utterances of %d classes, %d batches of %d x %d (global) per epoch, "
-                 "crops of %d frames, device %s", len(run.dataset), len(run.dataset.classes),
-                 len(run.sampler), config["sampler"]["classes_per_batch"],
-                 config["sampler"]["per_class"], run.crop_frames, device)
-        validation = config["validation"]
-        validator = Validator(validation, config) if validation else None
-        figures = run.history[-1] if run.history else None
-        while run.epoch < config["epochs"]:
-            if validator and run.history and best_so_far(run.history, validator.metric,
-                                                         validator.patience)[2]:
-                break  # a resumed run that had already stopped early
-            figures = run.train_epoch()
-            run.schedule.step()
-            run.epoch += 1
-            if validator:
-                figures["validation"] = validator(run)
-            run.history.append(figures)
-            state = run.state()
-            save_checkpoint(state, os.path.join(out_dir, f"epoch_{run.epoch}.pt"))
-            save_checkpoint(state, last)
-            log.info("%s", _epoch_line(figures, config["epochs"], validation))
-            if validator:
-                best_epoch, best_value, stop = best_so_far(run.history, validator.metric,
-                                                           validator.patience)
-                if best_epoch == run.epoch:
-                    save_checkpoint(state, os.path.join(out_dir, "best.pt"))
-                if stop:
-                    log.info("early stop after epoch %d: no better %s than %.4f (epoch %d) "
-                             "for %d epochs", run.epoch, validator.metric, best_value,
-                             best_epoch, validator.patience)
-                    break
-        if figures is not None and not math.isfinite(figures["loss"]):
-            raise InputError("training ended with a non-finite loss")
-        return figures
+    with group.running(device):
+        if group.is_main:
+            os.makedirs(out_dir, exist_ok=True)
+            shutil.copyfile(config_path, os.path.join(out_dir, "config.yaml"))
+            logging_to = log_file(os.path.join(out_dir, "train.log"))
+        else:
+            logging_to = contextlib.nullcontext()
+        with logging_to:
+            return _train(config, data_dir, out_dir, checkpoint, init, device, seed, group)
+
+
+def _train(config, data_dir, out_dir, checkpoint, init, device, seed, group):
+    run = Run(config, data_dir, device, seed, group)
+    if checkpoint is not None:
+        run.restore(checkpoint, os.path.join(out_dir, "last.pt"))
+        log.info("resuming %s after epoch %d", out_dir, run.epoch)
+    elif init:
+        load_model_weights(run.model, run.model_name, run.model_config, load_checkpoint(init), init)
+        log.info("model weights initialised from %s", init)
+    run.start()
+    if group.is_main:
+        log.info("%d utterances of %d classes, %d batches of %d x %d (global, over %d "
+                 "process%s) per epoch, crops of %d frames, device %s", len(run.dataset),
+                 len(run.dataset.classes), len(run.sampler), config["sampler"]["classes_per_batch"],
+                 config["sampler"]["per_class"], group.world_size,
+                 "es" if group.world_size > 1 else "", run.crop_frames, device)
+    validation = config["validation"]
+    validator = Validator(validation, config) if validation and group.is_main else None
+    figures = run.history[-1] if run.history else None
+    stop = bool(validation and run.history and best_so_far(
+        run.history, validation["metric"], validation["patience"])[2])  # stopped early before
+    while run.epoch < config["epochs"] and not stop:
+        figures = run.train_epoch()
+        run.schedule.step()
+        run.epoch += 1
+        if group.is_main:
+            stop = _end_of_epoch(run, figures, validator, out_dir)
+        stop = group.from_main(stop)
+    if figures is not None and not math.isfinite(figures["loss"]):
+        raise InputError("training ended with a non-finite loss")
+    return figures
+
+
+def _end_of_epoch(run, figures, validator, out_dir):
+    """Rank 0: validate, save the checkpoints, log; returns whether to stop early."""
+    validation = run.config["validation"]
+    if validator:
+        figures["validation"] = validator(run)
+    run.history.append(figures)
+    state = run.state()
+    save_checkpoint(state, os.path.join(out_dir, f"epoch_{run.epoch}.pt"))
+    save_checkpoint(state, os.path.join(out_dir, "last.pt"))
+    log.info("%s", _epoch_line(figures, run.config["epochs"], validation))
+    if not validator:
+        return False
+    best_epoch, best_value, stop = best_so_far(run.history, validator.metric, validator.patience)
+    if best_epoch == run.epoch:
+        save_checkpoint(state, os.path.join(out_dir, "best.pt"))
+    if stop:
+        log.info("early stop after epoch %d: no better %s than %.4f (epoch %d) for %d epochs",
+                 run.epoch, validator.metric, best_value, best_epoch, validator.patience)
+    return stop
