@@ -33,7 +33,7 @@ from metricvox.nnet.training.device import resolve_device
 from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
 from metricvox.nnet.training.validation import Validator, best_so_far
-from metricvox.progress import progress
+from metricvox.progress import progress, set_quiet
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,6 @@ class Run:
         waited = 0.0
         started = step_end = time.perf_counter()
         bar = progress(self.loader, desc=f"epoch {self.epoch + 1}", unit="batch")
-        if not self.group.is_main:
-            bar.disable = True
         for step, (features, labels) in enumerate(bar, 1):
             waited += time.perf_counter() - step_end
             features = features.to(self.device, non_blocking=True)
@@ -234,6 +232,9 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
             shutil.copyfile(config_path, os.path.join(out_dir, "config.yaml"))
             logging_to = log_file(os.path.join(out_dir, "train.log"))
         else:
+            # The other processes of a torchrun job show no progress and log warnings only.
+            set_quiet(True)
+            logging.getLogger("metricvox").setLevel(logging.WARNING)
             logging_to = contextlib.nullcontext()
         with logging_to:
             return _train(config, data_dir, out_dir, checkpoint, init, device, seed, group)
