@@ -145,3 +145,12 @@ def test_audio_into_a_model_trained_on_stored_features_is_a_clear_error(trained,
     with pytest.raises(InputError, match="last.pt: .*no feature settings"):
         with MatrixWriter(f"ark:{tmp_path}/out.ark") as writer:
             extract_embeddings(embedder, f"scp:{trained}/data/vox1_test/wav.scp", writer)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_a_clear_error(tmp_path):
+    (tmp_path / "model.pt").write_text("not a model\n")
+    with pytest.raises(InputError, match="model.pt: not a readable checkpoint"):
+        Embedder.from_checkpoint(tmp_path / "model.pt", torch.device("cpu"))
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(InputError, match="other.pt: not a metricvox checkpoint"):
+        Embedder.from_checkpoint(tmp_path / "other.pt", torch.device("cpu"))
