@@ -154,3 +154,10 @@ def test_a_file_that_is_not_a_checkpoint_is_a_clear_error(tmp_path):
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(InputError, match="other.pt: not a metricvox checkpoint"):
         Embedder.from_checkpoint(tmp_path / "other.pt", torch.device("cpu"))
+
+
+def test_features_of_another_dimension_are_named(trained, tmp_path):
+    with MatrixWriter(f"ark:{tmp_path}/wrong.ark") as writer:
+        writer.write("utt-a", np.zeros((50, 24), dtype=np.float32))
+    with pytest.raises(InputError, match="'utt-a' has 24-dimensional features; .* trained on 40"):
+        extract(trained, f"ark:{tmp_path}/wrong.ark", "wrong")

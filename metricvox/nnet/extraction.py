@@ -37,6 +37,7 @@ from metricvox.nnet.training.data import extractor_from_settings
 log = logging.getLogger(__name__)
 
 INPUT_KINDS = ("auto", "wav", "feats")
+MODES = ("utterance", "segments", "crops")
 
 
 def extend_to(features, frames, short):
@@ -158,14 +159,18 @@ def iter_features(embedder, rspecifier, kind="auto"):
 def extract_embeddings(embedder, rspecifier, writer, mode="utterance", segment_frames=None,
                        hop_frames=None, num_crops=None, kind="auto", progress=iter):
     """Write the embeddings of every entry of ``rspecifier`` to ``writer``; returns the count."""
+    if mode not in MODES:
+        raise InputError(f"unknown extraction mode {mode!r}; expected one of {', '.join(MODES)}")
     count = 0
-    dims = None
+    bins = getattr(embedder.model, "freq_bins", None)
     for key, features in progress(iter_features(embedder, rspecifier, kind)):
         features = np.asarray(features, dtype=np.float32)
         if features.ndim != 2 or features.shape[0] == 0:
             raise InputError(f"'{key}': expected a (frames x dims) feature matrix, got shape "
                              f"{features.shape}")
-        dims = features.shape[1] if dims is None else dims
+        if bins is not None and features.shape[1] != bins:
+            raise InputError(f"'{key}' has {features.shape[1]}-dimensional features; the model "
+                             f"was trained on {bins}")
         if mode == "utterance":
             writer.write(key, embedder.utterance(features))
         elif mode == "segments":
