@@ -162,17 +162,15 @@ def test_init_loads_model_weights_and_refuses_another_model(tmp_path, feats_dir)
 
     other = write_config(tmp_path / "other.yaml", base_config(
         epochs=1, model={"name": "thin_resnet34", "freq_bins": FREQ_BINS, "embedding_dim": 8}))
-    proc = run_tool("metricvox-train", "--config", other, "--data", feats_dir, "--out",
-                    tmp_path / "fine", "--init", tmp_path / "pre" / "last.pt", check=False)
-    assert_one_line_error(proc, "last.pt", "embedding_dim")
+    with pytest.raises(InputError, match="last.pt: checkpoint holds model .*embedding_dim"):
+        train(other, feats_dir, tmp_path / "fine", init=tmp_path / "pre" / "last.pt")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_cuda_is_a_clear_error(tmp_path, feats_dir):
     config = write_config(tmp_path / "exp.yaml", base_config(epochs=1))
-    proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir, "--out",
-                    tmp_path / "exp", "--device", "cuda", check=False)
-    assert_one_line_error(proc, "no CUDA")
+    with pytest.raises(InputError, match="no CUDA"):
+        train(config, feats_dir, tmp_path / "exp", device="cuda")
 
 
 def test_bad_validation_sections_are_named():
