@@ -224,3 +224,15 @@ def test_accuracy_validation_is_the_classifiers_accuracy_on_full_utterances(tmp_
         cosines = torch.nn.functional.normalize(embedding, dim=0) @ head
         hits += int(cosines.argmax()) == int(key[3])
     assert checkpoint["history"][0]["validation"] == pytest.approx(hits / 16)
+
+
+def test_the_multi_metric_papers_weighted_losses_train_and_report_accuracy(tmp_path, feats_dir):
+    config = write_config(tmp_path / "multi.yaml", base_config(epochs=1, loss={
+        "name": "multi", "losses": [
+            {"name": "npair", "weight": 0.5}, {"name": "softmax", "weight": 0.1},
+            {"name": "triplet", "weight": 1.0, "mining": "semihard"},
+            {"name": "angular", "weight": 1.0, "alpha": 45}]}))
+    figures = train(config, feats_dir, tmp_path / "exp")
+    assert math.isfinite(figures["loss"]) and 0 <= figures["accuracy"] <= 1
+    checkpoint = load_checkpoint(tmp_path / "exp" / "last.pt")
+    assert any(name.endswith("weight") for name in checkpoint["loss"]["state"])  # softmax head
