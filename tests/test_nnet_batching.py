@@ -152,3 +152,41 @@ def test_wav_crops_are_windows_of_the_whole_utterance_features(tmp_path):
     # 0.2 s is shorter than 40 frames (0.415 s): repeated, still 40 frames.
     crop, _ = dataset[(1, 0)]
     assert crop.shape == (23, 40)
+
+
+def test_mean_norm_crops_are_the_plain_crops_minus_their_mean(feature_table):
+    d, _ = feature_table
+    plain = FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
+    normed = FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25, mean_norm=True)
+    x, _ = plain[(3, 99)]
+    y, _ = normed[(3, 99)]
+    expected = x.numpy() - x.numpy().mean(axis=1, keepdims=True)   # tensors are dims x frames
+    np.testing.assert_allclose(y.numpy(), expected, atol=1e-5)
+
+
+def test_mean_norm_embeddings_ignore_a_constant_offset_per_dimension():
+    from metricvox.nnet.extraction import Embedder
+    from metricvox.nnet.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("thin_resnet34", freq_bins=64, embedding_dim=32)
+    frames = np.random.default_rng(1).normal(size=(120, 64)).astype(np.float32)
+    offset = np.linspace(-3, 3, 64, dtype=np.float32)          # a channel colouring
+    normed = Embedder(model, None, 100, "repeat", 0, torch.device("cpu"), mean_norm=True)
+    plain = Embedder(model, None, 100, "repeat", 0, torch.device("cpu"), mean_norm=False)
+    np.testing.assert_allclose(normed.utterance(frames), normed.utterance(frames + offset),
+                               atol=1e-4)
+    np.testing.assert_allclose(normed.crops(frames, 3), normed.crops(frames + offset, 3), atol=1e-4)
+    assert not np.allclose(plain.utterance(frames), plain.utterance(frames + offset), atol=1e-4)
+
+
+def test_mean_norm_must_be_a_boolean_in_the_config():
+    from metricvox.nnet.training.config import validate_config
+
+    config = {"model": {"name": "thin_resnet34"}, "loss": {"name": "angleproto"},
+              "input": {"crop_frames": 100, "mean_norm": "yes"},
+              "sampler": {"classes_per_batch": 2, "per_class": 2}, "epochs": 1}
+    with pytest.raises(InputError, match="'input.mean_norm' must be true or false"):
+        validate_config(config)
+    config["input"]["mean_norm"] = True
+    assert validate_config(config)["input"]["mean_norm"] is True

@@ -236,3 +236,16 @@ def test_the_multi_metric_papers_weighted_losses_train_and_report_accuracy(tmp_p
     assert math.isfinite(figures["loss"]) and 0 <= figures["accuracy"] <= 1
     checkpoint = load_checkpoint(tmp_path / "exp" / "last.pt")
     assert any(name.endswith("weight") for name in checkpoint["loss"]["state"])  # softmax head
+
+
+def test_mean_norm_travels_with_the_checkpoint_to_extraction(tmp_path, feats_dir):
+    from metricvox.nnet.extraction import Embedder
+
+    config = write_config(tmp_path / "exp.yaml", base_config(
+        epochs=1, input={"source": "feats", "crop_frames": 30, "mean_norm": True}))
+    train(config, feats_dir, tmp_path / "exp", seed=1)
+    embedder = Embedder.from_checkpoint(tmp_path / "exp" / "last.pt", torch.device("cpu"))
+    assert embedder.mean_norm is True
+    frames = np.random.default_rng(0).normal(size=(50, FREQ_BINS)).astype(np.float32)
+    np.testing.assert_allclose(embedder.utterance(frames), embedder.utterance(frames + 5.0),
+                               atol=1e-4)

@@ -9,7 +9,9 @@ Two sources, one interface:
   reading only the samples it needs from seekable files.
 
 Labels come from ``utt2spk`` (or ``utt2label``), classes numbered in sorted order
-of their names. Items are addressed by ``(index, crop_seed)`` pairs, as
+of their names. With ``mean_norm`` each crop has its per-dimension mean over its
+frames subtracted (what :class:`metricvox.nnet.extraction.Embedder` does to every
+piece it embeds). Items are addressed by ``(index, crop_seed)`` pairs, as
 :class:`metricvox.nnet.pk_sampler.PKBatchSampler` yields them, so a crop depends
 only on its seed, not on which loader worker reads it.
 """
@@ -30,7 +32,8 @@ from metricvox.nnet.crops import random_crop
 class _LabelledCrops(torch.utils.data.Dataset):
     """What both sources share: the utterance list, the labels, the item protocol."""
 
-    def __init__(self, utterances, utt2label, where):
+    def __init__(self, utterances, utt2label, where, mean_norm=False):
+        self.mean_norm = mean_norm
         labels = {row.key: row.fields[0] for row in read_table(utt2label, min_fields=2, max_fields=2)}
         missing = [utt for utt in utterances if utt not in labels]
         if missing:
@@ -52,6 +55,8 @@ class _LabelledCrops(torch.utils.data.Dataset):
         crop = self._crop(utterance, np.random.default_rng(crop_seed))
         if not np.isfinite(crop).all():
             raise InputError(f"utterance {utterance} has NaN or infinite features")
+        if self.mean_norm:
+            crop = crop - crop.mean(axis=0, keepdims=True)
         # Models take (dims, frames): frequency first, as a spectrogram image.
         return torch.from_numpy(np.ascontiguousarray(crop.T, dtype=np.float32)), int(self.labels[index])
 
@@ -59,9 +64,9 @@ class _LabelledCrops(torch.utils.data.Dataset):
 class FeatureCropDataset(_LabelledCrops):
     """``dataset[(index, crop_seed)]`` -> (crop of ``crop_frames`` frames, label)."""
 
-    def __init__(self, feats_scp, utt2label, crop_frames, short="repeat"):
+    def __init__(self, feats_scp, utt2label, crop_frames, short="repeat", mean_norm=False):
         self.features = kaldiio.load_scp(str(feats_scp))
-        super().__init__(list(self.features), utt2label, feats_scp)
+        super().__init__(list(self.features), utt2label, feats_scp, mean_norm)
         self.crop_frames = int(crop_frames)
         self.short = short
 
@@ -72,10 +77,10 @@ class FeatureCropDataset(_LabelledCrops):
 class WavCropDataset(_LabelledCrops):
     """Features computed on the fly from a random stretch of each utterance's audio."""
 
-    def __init__(self, wav_scp, utt2label, extractor, crop_frames, short="repeat"):
+    def __init__(self, wav_scp, utt2label, extractor, crop_frames, short="repeat", mean_norm=False):
         self.sources = {row.key: (row.rest, row.line) for row in read_table(wav_scp, min_fields=2)}
         self.wav_scp = str(wav_scp)
-        super().__init__(list(self.sources), utt2label, wav_scp)
+        super().__init__(list(self.sources), utt2label, wav_scp, mean_norm)
         self.extractor = extractor
         self.crop_frames = int(crop_frames)
         self.short = short

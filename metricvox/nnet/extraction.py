@@ -15,7 +15,9 @@ used as they are. Three modes:
 
 Anything shorter than the training crop is first repeated or zero-padded to it, as
 the training config's ``input.short`` says, so that the model sees what it was
-trained on and short utterances never crash it.
+trained on and short utterances never crash it. With the training config's
+``input.mean_norm``, every piece (utterance, segment, crop) has its per-dimension
+mean over its frames subtracted, as every training crop had.
 """
 
 import logging
@@ -72,8 +74,10 @@ class Embedder:
     one over its live model for validation.
     """
 
-    def __init__(self, model, features, crop_frames, short, seed, device, path=None):
+    def __init__(self, model, features, crop_frames, short, seed, device, path=None,
+                 mean_norm=False):
         self.model = model.to(device).eval()
+        self.mean_norm = mean_norm
         self.features = features
         self.crop_frames = crop_frames
         self.short = short
@@ -90,7 +94,8 @@ class Embedder:
         model = build_model(saved["name"], **saved["config"])
         model.load_state_dict(saved["state"])
         return cls(model, checkpoint["features"], checkpoint["crop_frames"],
-                   checkpoint["config"]["input"]["short"], checkpoint["seed"], device, str(path))
+                   checkpoint["config"]["input"]["short"], checkpoint["seed"], device, str(path),
+                   checkpoint["config"]["input"].get("mean_norm", False))
 
     def frames_of(self, seconds):
         return max(1, round(seconds * 1000.0 / self.frame_shift_ms))
@@ -100,7 +105,10 @@ class Embedder:
         """(len(starts), D) embeddings of the windows [start, start + length) of ``features``."""
         features = extend_to(features, self.crop_frames, self.short)
         length = min(length, features.shape[0])
-        batch = np.stack([features[s:s + length] for s in starts]).transpose(0, 2, 1)
+        batch = np.stack([features[s:s + length] for s in starts])
+        if self.mean_norm:
+            batch = batch - batch.mean(axis=1, keepdims=True)
+        batch = batch.transpose(0, 2, 1)
         batch = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(self.device)
         return self.model(batch).float().cpu().numpy()
 

@@ -10,6 +10,9 @@ One file per experiment, copied into the experiment directory::
                                             # how feats.scp was made, or what to compute from wav
       crop_seconds: 3.5        # or crop_frames: 350
       short: repeat            # utterances shorter than the crop: repeat or pad
+      mean_norm: false         # subtract, per dimension, the mean over the frames the model
+                               # sees (each training crop; each utterance, segment or crop
+                               # at extraction): cepstral mean normalisation at the input
       labels: utt2spk          # the DATA file holding each utterance's class
     sampler: {classes_per_batch: 32, per_class: 2}   # the GLOBAL batch is N x M, whatever the process count
     optimiser: {name: adam, lr: 0.001, weight_decay: 0.0}   # sgd also takes momentum
@@ -41,6 +44,7 @@ SCHEMA = {
         "crop_seconds": None,
         "crop_frames": None,
         "short": "repeat",
+        "mean_norm": False,
         "labels": "utt2spk",
     },
     "sampler": {"classes_per_batch": None, "per_class": None},
@@ -117,6 +121,8 @@ def validate_config(raw):
     if source["source"] == "wav" and not ({"type", "preset"} & set(source["features"])):
         raise InputError("config 'input.features' needs a 'type' or a 'preset' to compute "
                          "features from wav.scp")
+    if not isinstance(source["mean_norm"], bool):
+        raise InputError(f"config 'input.mean_norm' must be true or false, got {source['mean_norm']!r}")
     if (source["crop_seconds"] is None) == (source["crop_frames"] is None):
         raise InputError("config 'input' needs exactly one of 'crop_seconds' and 'crop_frames'")
     if source["crop_frames"] is not None:

@@ -64,9 +64,9 @@ def build_dataset(config, data_dir, seed=0):
     labels = _data_file(data_dir, source["labels"])
     if source["source"] == "feats":
         dataset = FeatureCropDataset(_data_file(data_dir, "feats.scp"), labels, frames,
-                                     source["short"])
+                                     source["short"], source["mean_norm"])
     else:
         extractor = extractor_from_settings(settings, seed)
         dataset = WavCropDataset(_data_file(data_dir, "wav.scp"), labels, extractor, frames,
-                                 source["short"])
+                                 source["short"], source["mean_norm"])
     return dataset, settings, frames

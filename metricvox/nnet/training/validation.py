@@ -95,7 +95,8 @@ class Validator:
 
     def embeddings(self, run):
         embedder = Embedder(run.model, run.features, run.crop_frames,
-                            run.config["input"]["short"], run.seed, run.device)
+                            run.config["input"]["short"], run.seed, run.device,
+                            mean_norm=run.config["input"]["mean_norm"])
         collected = _Collected()
         extract_embeddings(embedder, self.rspecifier, collected, kind=self.kind)
         return collected
