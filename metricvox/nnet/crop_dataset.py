@@ -100,23 +100,21 @@ class WavCropDataset(_LabelledCrops):
     def _waveform_stretch(self, utterance, rng):
         source, line = self.sources[utterance]
         where = (self.wav_scp, line)
-        if is_pipe(source):
-            samples, rate = read_audio(source, where=where)
-            stretch = random_crop(samples[:, None], self.crop_samples, rng, self.short)[:, 0]
-        else:
+        stretch = None
+        if not is_pipe(source):
             try:
                 info = soundfile.info(source)
             except (soundfile.LibsndfileError, RuntimeError) as error:
                 raise InputError(f"cannot read audio '{source}': {error}", *where) from None
-            rate, total = info.samplerate, info.frames
-            if total < self.crop_samples:
-                samples, rate = read_audio(source, where=where)
-                stretch = random_crop(samples[:, None], self.crop_samples, rng, self.short)[:, 0]
-            else:
-                start = int(rng.integers(0, total - self.crop_samples + 1))
+            rate = info.samplerate
+            if info.frames >= self.crop_samples:
+                start = int(rng.integers(0, info.frames - self.crop_samples + 1))
                 stretch, _ = soundfile.read(source, start=start, stop=start + self.crop_samples,
                                             dtype="float32", always_2d=True)
                 stretch = stretch.mean(axis=1, dtype=np.float32)
+        if stretch is None:  # a pipe, or a recording shorter than the crop: decode it whole
+            samples, rate = read_audio(source, where=where)
+            stretch = random_crop(samples[:, None], self.crop_samples, rng, self.short)[:, 0]
         if rate != self.rate:
             raise InputError(f"'{utterance}' is sampled at {rate} Hz, the features expect "
                              f"{self.rate} Hz", *where)
