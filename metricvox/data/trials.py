@@ -11,6 +11,7 @@ from collections import namedtuple
 
 from metricvox.data.tables import iter_lines
 from metricvox.errors import InputError
+from metricvox.io import atomic_write
 
 Trial = namedtuple("Trial", "enroll test is_target line")
 
@@ -84,8 +85,6 @@ def read_scores(path):
 
 def write_scores(path, scored_trials):
     """Write ``[(enroll, test, score)]`` as a score file (atomically; ``-`` is stdout)."""
-    from metricvox.io import atomic_write
-
     with atomic_write(path, "w") as out:
         for enroll, test, score in scored_trials:
             out.write(f"{enroll} {test} {score:.6f}\n")

@@ -18,7 +18,8 @@ from pathlib import Path
 import click
 
 from metricvox.cli import Tool
-from metricvox.data.tables import iter_lines, write_table
+from metricvox.data.tables import write_table
+from metricvox.data.trials import read_trials
 from metricvox.errors import InputError
 
 TEST_LISTS = ("veri_test.txt", "veri_test2.txt")
@@ -31,19 +32,14 @@ def utterance_id(relative_wav):
 
 
 def read_voxceleb_trials(path, known):
+    """A VoxCeleb trial list as Kaldi trials '(enroll, test, target|nontarget)' of utterance ids."""
     trials = []
-    for line_no, text in iter_lines(path):
-        fields = text.split()
-        if not fields:
-            continue
-        if len(fields) != 3 or fields[0] not in ("0", "1"):
-            raise InputError(f"expected '1|0 speaker/video/nnnnn.wav speaker/video/nnnnn.wav', "
-                             f"got {text.strip()!r}", path, line_no)
-        enroll, test = utterance_id(fields[1]), utterance_id(fields[2])
-        for utt, name in ((enroll, fields[1]), (test, fields[2])):
-            if utt not in known:
-                raise InputError(f"{name} is not in the corpus", path, line_no)
-        trials.append((enroll, test, "target" if fields[0] == "1" else "nontarget"))
+    for trial in read_trials(path):
+        for name in (trial.enroll, trial.test):
+            if utterance_id(name) not in known:
+                raise InputError(f"{name} is not in the corpus", path, trial.line)
+        trials.append((utterance_id(trial.enroll), utterance_id(trial.test),
+                       "target" if trial.is_target else "nontarget"))
     return trials
 
 
