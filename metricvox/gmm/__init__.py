@@ -1,0 +1,1 @@
+"""Gaussian mixture models: the UBM, MAP adaptation and GMM-UBM scoring."""

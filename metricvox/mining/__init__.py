@@ -1,0 +1,1 @@
+"""Unsupervised selection of client and impostor pairs in i-vector space (the Siamese paper)."""
