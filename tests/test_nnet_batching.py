@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from metricvox.errors import InputError
-from metricvox.nnet.crop_dataset import FeatureCropDataset, WavCropDataset
+from metricvox.nnet.crop_dataset import LabelledCropDataset
+from metricvox.nnet.crop_sources import FeatureCrops, WavCrops
 from metricvox.nnet.crops import random_crop
 from metricvox.nnet.pk_sampler import PKBatchSampler
 
@@ -90,7 +91,7 @@ def feature_table(tmp_path):
 
 def test_crop_dataset_through_dataloader_is_worker_independent(feature_table):
     d, feats = feature_table
-    dataset = FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
+    dataset = LabelledCropDataset(FeatureCrops(d / "feats.scp", crop_frames=25), d / "utt2spk")
     assert dataset.classes == ["spk0", "spk1", "spk2", "spk3"]
 
     def epoch(workers):
@@ -116,7 +117,7 @@ def test_unlabelled_utterances_are_an_input_error(feature_table):
     d, _ = feature_table
     (d / "utt2spk").write_text("spk0-utt0 spk0\n")
     with pytest.raises(InputError, match="11 utterances have no label"):
-        FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
+        LabelledCropDataset(FeatureCrops(d / "feats.scp", crop_frames=25), d / "utt2spk")
 
 
 def test_wav_crops_are_windows_of_the_whole_utterance_features(tmp_path):
@@ -133,7 +134,7 @@ def test_wav_crops_are_windows_of_the_whole_utterance_features(tmp_path):
     (tmp_path / "wav.scp").write_text("".join(lines))
     (tmp_path / "utt2spk").write_text("a-1 a\na-2 a\nb-1 b\n")
     extractor = FeatureExtractor.from_settings("fbank", overrides={"dither": 0.0})
-    dataset = WavCropDataset(tmp_path / "wav.scp", tmp_path / "utt2spk", extractor, crop_frames=40)
+    dataset = LabelledCropDataset(WavCrops(tmp_path / "wav.scp", extractor, crop_frames=40), tmp_path / "utt2spk")
     samples = soundfile.read(tmp_path / "a-1.wav", dtype="float32")[0]
     # The first frame of every possible start sample: frames shifted by one sample.
     every_start = FeatureExtractor.from_settings(
@@ -145,7 +146,7 @@ def test_wav_crops_are_windows_of_the_whole_utterance_features(tmp_path):
         first = crop.numpy()[:, 0]
         start = int(np.argmin(np.abs(every_start - first).max(axis=1)))
         # The crop is the features of the 40 frames of audio from that sample on.
-        stretch = samples[start:start + dataset.crop_samples]
+        stretch = samples[start:start + dataset.source.crop_samples]
         np.testing.assert_allclose(crop.numpy().T, extractor("a-1", stretch)[:40], atol=1e-4)
         starts.add(start)
     assert len(starts) > 1
@@ -156,8 +157,8 @@ def test_wav_crops_are_windows_of_the_whole_utterance_features(tmp_path):
 
 def test_mean_norm_crops_are_the_plain_crops_minus_their_mean(feature_table):
     d, _ = feature_table
-    plain = FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25)
-    normed = FeatureCropDataset(d / "feats.scp", d / "utt2spk", crop_frames=25, mean_norm=True)
+    plain = LabelledCropDataset(FeatureCrops(d / "feats.scp", crop_frames=25), d / "utt2spk")
+    normed = LabelledCropDataset(FeatureCrops(d / "feats.scp", crop_frames=25, mean_norm=True), d / "utt2spk")
     x, _ = plain[(3, 99)]
     y, _ = normed[(3, 99)]
     expected = x.numpy() - x.numpy().mean(axis=1, keepdims=True)   # tensors are dims x frames

@@ -60,8 +60,13 @@ def test_unknown_config_keys_are_named_with_the_valid_ones():
         validate_config(base_config(optimizer={"name": "adam"}))
     with pytest.raises(InputError, match=r"'crop_secs' in 'input'.*crop_seconds"):
         validate_config(base_config(input={"source": "feats", "crop_secs": 2}))
-    with pytest.raises(InputError, match=r"'batch_size' in 'sampler'.*classes_per_batch, per_class"):
+    with pytest.raises(InputError, match=r"'batch_sz' in 'sampler'.*name, classes_per_batch"):
+        validate_config(base_config(sampler={"batch_sz": 8}))
+    with pytest.raises(InputError, match=r"'sampler.batch_size' is not an option of sampler pk "
+                                         r"\(its options: classes_per_batch, per_class\)"):
         validate_config(base_config(sampler={"batch_size": 8}))
+    with pytest.raises(InputError, match="sampler pairs needs 'list'"):
+        validate_config(base_config(sampler={"name": "pairs", "batch_size": 8}))
     with pytest.raises(InputError, match="exactly one of 'crop_seconds' and 'crop_frames'"):
         validate_config(base_config(input={"source": "feats"}))
 

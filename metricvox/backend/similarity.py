@@ -31,7 +31,13 @@ def _unit_rows(matrix):
 
 
 def crop_set_score(a, b, metric="cosine"):
-    """Mean pairwise score of the rows of ``a`` (K_a, D) against those of ``b`` (K_b, D)."""
+    """Mean pairwise score of the rows of ``a`` (K_a, D) against those of ``b`` (K_b, D).
+
+    ``metric`` is a name of METRICS or a callable taking (a, b) to that mean score
+    (a trained scorer such as :class:`metricvox.backend.siamese_scoring.SiameseScorer`).
+    """
+    if callable(metric):
+        return float(metric(a, b))
     if metric == "cosine":
         return float(np.mean(_unit_rows(a) @ _unit_rows(b).T))
     if metric == "euclidean":

@@ -77,6 +77,8 @@ class Embedder:
     def __init__(self, model, features, crop_frames, short, seed, device, path=None,
                  mean_norm=False):
         self.model = model.to(device).eval()
+        # A double-branch Siamese model embeds through one branch, its encoder.
+        self.encode = getattr(self.model, "embed", self.model)
         self.mean_norm = mean_norm
         self.features = features
         self.crop_frames = crop_frames
@@ -110,7 +112,7 @@ class Embedder:
             batch = batch - batch.mean(axis=1, keepdims=True)
         batch = batch.transpose(0, 2, 1)
         batch = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(self.device)
-        return self.model(batch).float().cpu().numpy()
+        return self.encode(batch).float().cpu().numpy()
 
     def utterance(self, features):
         return self.embed_pieces(features, [0], max(features.shape[0], self.crop_frames))[0]

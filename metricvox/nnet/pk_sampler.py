@@ -45,6 +45,8 @@ class PKBatchSampler:
                         per_class)
         self.classes_per_batch = classes_per_batch
         self.per_class = per_class
+        self.batch_size = classes_per_batch * per_class
+        self.group_size = per_class   # a class's M items stay on one process under DDP
         self.seed = seed
         self.epoch = 0
         self._cache = None  # (epoch, batches): len() and iter() of one epoch agree for free

@@ -5,7 +5,9 @@ and scored by five FC layers (ReLU between them) ending in one unit with a sigmo
 probability that the pair is [anchor, client] rather than [anchor, impostor]. The paper does not
 give the hidden sizes of the five layers; ``head_sizes`` sets them (four hidden widths).
 
-``forward`` returns the sigmoid score the paper uses for trials; ``pair_logits`` returns the value
+``embed`` is one branch (what ``metricvox-extract`` writes for this model) and
+``head_logits`` the head on two such encodings, so trials score through the whole
+network from extracted embeddings. ``forward`` returns the sigmoid score the paper uses for trials; ``pair_logits`` returns the value
 before the sigmoid, which a binary cross-entropy loss should take (``BCEWithLogitsLoss``) for
 numerical stability. The two sides may have different lengths.
 """
@@ -28,6 +30,7 @@ class SiamesePair(nn.Module):
         self.encoder = VGGEncoder(freq_bins, embedding_dim, hidden_dim, pooling, attention_dim,
                                   batch_norm)
         self.embedding_dim = embedding_dim
+        self.freq_bins = freq_bins
         layers, width = [], 2 * embedding_dim
         for size in head_sizes:
             layers += [nn.Linear(width, size), nn.ReLU(inplace=True)]
@@ -43,8 +46,11 @@ class SiamesePair(nn.Module):
         if first.shape[0] != second.shape[0]:
             raise InputError(f"a pair needs as many items on both sides, got {first.shape[0]} "
                              f"and {second.shape[0]}")
-        both = torch.cat([self.encoder(first), self.encoder(second)], dim=-1)
-        return self.head(both).squeeze(-1)
+        return self.head_logits(self.encoder(first), self.encoder(second))
+
+    def head_logits(self, first_embeddings, second_embeddings):
+        """The head alone, on encodings already computed (scoring trials from extracted embeddings)."""
+        return self.head(torch.cat([first_embeddings, second_embeddings], dim=-1)).squeeze(-1)
 
     def forward(self, first, second):
         return torch.sigmoid(self.pair_logits(first, second))

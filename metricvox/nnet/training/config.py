@@ -15,6 +15,9 @@ One file per experiment, copied into the experiment directory::
                                # at extraction): cepstral mean normalisation at the input
       labels: utt2spk          # the DATA file holding each utterance's class
     sampler: {classes_per_batch: 32, per_class: 2}   # the GLOBAL batch is N x M, whatever the process count
+                               # (name: pk, the default: N classes x M utterances of input.labels);
+                               # or {name: pairs|triplets, list: FILE, batch_size: B}: B mined pairs
+                               # or triplets per batch from a metricvox-mine-pairs list, no labels
     optimiser: {name: adam, lr: 0.001, weight_decay: 0.0}   # sgd also takes momentum
     schedule: {name: step, every_epochs: 10, factor: 0.95}  # the singer paper's 5% every 10 epochs;
                                                             # cosine (min_lr) or none
@@ -47,7 +50,8 @@ SCHEMA = {
         "mean_norm": False,
         "labels": "utt2spk",
     },
-    "sampler": {"classes_per_batch": None, "per_class": None},
+    "sampler": {"name": "pk", "classes_per_batch": None, "per_class": None, "list": None,
+                "batch_size": None},
     "optimiser": {"name": "adam", "lr": 0.001, "weight_decay": 0.0, "momentum": 0.0},
     "schedule": {"name": "none", "every_epochs": 10, "factor": 0.95, "min_lr": 0.0},
     "epochs": None,
@@ -56,6 +60,9 @@ SCHEMA = {
 }
 FEATURE_KEYS = ("type", "preset", "config", "options")
 SOURCES = ("feats", "wav")
+# Each sampler's keys; the others of the section must be left out.
+SAMPLERS = {"pk": ("classes_per_batch", "per_class"), "pairs": ("list", "batch_size"),
+            "triplets": ("list", "batch_size")}
 
 
 def _unknown(section, given, valid):
@@ -89,6 +96,23 @@ def _positive(value, what, kind=int):
         raise InputError(f"config '{what}' must be a positive {'integer' if kind is int else 'number'}, "
                          f"got {value!r}")
     return number
+
+
+def _check_sampler(sampler):
+    name = sampler["name"]
+    if name not in SAMPLERS:
+        raise InputError(f"config 'sampler.name' must be one of {', '.join(SAMPLERS)}, got {name!r}")
+    foreign = sorted(k for k in SCHEMA["sampler"] if k != "name" and k not in SAMPLERS[name]
+                     and sampler[k] is not None)
+    if foreign:
+        raise InputError(f"config 'sampler.{foreign[0]}' is not an option of sampler {name} "
+                         f"(its options: {', '.join(SAMPLERS[name])})")
+    for key in SAMPLERS[name]:
+        if key == "list":
+            if not isinstance(sampler[key], str):
+                raise InputError(f"config sampler {name} needs 'list': the mined {name} file")
+        else:
+            sampler[key] = _positive(sampler[key], f"sampler.{key}")
 
 
 def validate_config(raw):
@@ -130,8 +154,7 @@ def validate_config(raw):
     else:
         source["crop_seconds"] = _positive(source["crop_seconds"], "input.crop_seconds", float)
 
-    for key in ("classes_per_batch", "per_class"):
-        config["sampler"][key] = _positive(config["sampler"][key], f"sampler.{key}")
+    _check_sampler(config["sampler"])
 
     optimiser = config["optimiser"]
     if optimiser["name"] not in ("adam", "sgd"):

@@ -1,5 +1,9 @@
-"""The training examples an experiment config asks for, and the feature settings behind them.
+"""The training examples an experiment config asks for, how they are batched, and the
+feature settings behind them.
 
+The sampler decides what an example is: ``pk`` batches N classes x M labelled crops
+(labels from ``input.labels``); ``pairs`` and ``triplets`` batch crops of the mined
+pairs or triplets of ``sampler.list``, with no labels (:mod:`metricvox.nnet.mined_datasets`).
 ``input.source: feats`` crops DATA/feats.scp; ``input.source: wav`` computes the
 features of each crop from DATA/wav.scp. Either way the feature settings (type and
 every option) are returned as plain data, so a checkpoint can carry them and
@@ -16,7 +20,11 @@ from metricvox.errors import InputError
 from metricvox.features.extraction import FeatureExtractor
 from metricvox.features.feature_types import feature_type
 from metricvox.features.options import FrameOptions
-from metricvox.nnet.crop_dataset import FeatureCropDataset, WavCropDataset
+from metricvox.nnet.crop_dataset import LabelledCropDataset
+from metricvox.nnet.crop_sources import FeatureCrops, WavCrops
+from metricvox.nnet.mined_datasets import PairCropDataset, TripletCropDataset, collate_triplets
+from metricvox.nnet.pk_sampler import PKBatchSampler
+from metricvox.nnet.shuffled_sampler import ShuffledBatchSampler
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +65,39 @@ def _data_file(data_dir, name):
 
 
 def build_dataset(config, data_dir, seed=0):
-    """(dataset of labelled crops, feature settings or None, crop length in frames)."""
+    """(dataset, feature settings or None, crop length in frames)."""
     source = config["input"]
     settings = feature_settings(config)
     frames = crop_frames(config, settings)
-    labels = _data_file(data_dir, source["labels"])
     if source["source"] == "feats":
-        dataset = FeatureCropDataset(_data_file(data_dir, "feats.scp"), labels, frames,
-                                     source["short"], source["mean_norm"])
+        crops = FeatureCrops(_data_file(data_dir, "feats.scp"), frames, source["short"],
+                             source["mean_norm"])
     else:
-        extractor = extractor_from_settings(settings, seed)
-        dataset = WavCropDataset(_data_file(data_dir, "wav.scp"), labels, extractor, frames,
-                                 source["short"], source["mean_norm"])
+        crops = WavCrops(_data_file(data_dir, "wav.scp"), extractor_from_settings(settings, seed),
+                         frames, source["short"], source["mean_norm"])
+    sampler = config["sampler"]
+    if sampler["name"] == "pairs":
+        dataset = PairCropDataset(crops, sampler["list"])
+    elif sampler["name"] == "triplets":
+        dataset = TripletCropDataset(crops, sampler["list"])
+    else:
+        dataset = LabelledCropDataset(crops, _data_file(data_dir, source["labels"]))
     return dataset, settings, frames
+
+
+def build_batches(config, dataset, seed=0):
+    """(batch sampler, collate function or None for the default) of the configured sampler."""
+    sampler = config["sampler"]
+    if sampler["name"] == "pk":
+        return PKBatchSampler(dataset.labels, sampler["classes_per_batch"], sampler["per_class"],
+                              seed), None
+    batches = ShuffledBatchSampler(len(dataset), sampler["batch_size"], seed)
+    return batches, collate_triplets if sampler["name"] == "triplets" else None
+
+
+def describe_batches(config):
+    """The batch layout in words, for the training log."""
+    sampler = config["sampler"]
+    if sampler["name"] == "pk":
+        return f"{sampler['classes_per_batch']} classes x {sampler['per_class']}"
+    return f"{sampler['batch_size']} {sampler['name']} of {sampler['list']}"

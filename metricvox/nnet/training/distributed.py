@@ -78,17 +78,22 @@ class ProcessGroup:
 
 
 class ShareOfBatches:
-    """This process's share of each global class-major batch: N / W whole classes."""
+    """This process's share of each global batch: an equal number of whole groups.
+
+    A group is ``sampler.group_size`` consecutive items that must stay together: the M
+    utterances of one class of a PK batch, or a single pair or triplet.
+    """
 
     def __init__(self, sampler, group):
         self.sampler = sampler
         self.group = group
-        classes = sampler.classes_per_batch
-        if classes % group.world_size:
-            raise InputError(f"sampler.classes_per_batch ({classes}) must be a multiple of the "
-                             f"number of training processes ({group.world_size}): the batch size "
-                             f"is global and split by classes")
-        self.size = classes // group.world_size * sampler.per_class
+        groups = sampler.batch_size // sampler.group_size
+        if groups % group.world_size:
+            unit = "classes_per_batch" if hasattr(sampler, "classes_per_batch") else "batch_size"
+            raise InputError(f"sampler.{unit} ({groups}) must be a multiple of the number of "
+                             f"training processes ({group.world_size}): the batch size is "
+                             f"global and split between them")
+        self.size = sampler.batch_size // group.world_size
 
     def set_epoch(self, epoch):
         self.sampler.set_epoch(epoch)

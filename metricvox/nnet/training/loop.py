@@ -24,11 +24,10 @@ import torch
 from metricvox.errors import InputError
 from metricvox.nnet.losses import build_loss
 from metricvox.nnet.models import build_model
-from metricvox.nnet.pk_sampler import PKBatchSampler
 from metricvox.nnet.training.checkpoints import (load_checkpoint, load_model_weights,
                                                  restore_rng_states, rng_states, save_checkpoint)
 from metricvox.nnet.training.config import load_config
-from metricvox.nnet.training.data import build_dataset
+from metricvox.nnet.training.data import build_batches, build_dataset, describe_batches
 from metricvox.nnet.training.device import resolve_device
 from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
@@ -73,6 +72,12 @@ def _check_same_run(config, checkpoint, path):
                          f"the run's checkpoint", path)
 
 
+def _to_device(features, device):
+    if isinstance(features, (list, tuple)):
+        return [f.to(device, non_blocking=True) for f in features]
+    return features.to(device, non_blocking=True)
+
+
 class TrainingStep(torch.nn.Module):
     """Model and loss as one module, so that DDP synchronises the loss's parameters too."""
 
@@ -82,7 +87,25 @@ class TrainingStep(torch.nn.Module):
         self.loss = loss
 
     def forward(self, features, labels):
+        # A pair batch is (first, second): the double-branch model scores the two sides.
+        if isinstance(features, (list, tuple)):
+            return self.loss(self.model(*features), labels)
         return self.loss(self.model(features), labels)
+
+
+def check_sampler_fits(config, model):
+    """Pairs need the double-branch model, and it needs pairs; triplets need listed triplets."""
+    sampler, loss = config["sampler"]["name"], config["loss"]
+    scores_pairs = hasattr(model, "head_logits")
+    if sampler == "pairs" and not (scores_pairs and loss["name"] == "bce"):
+        raise InputError("sampler 'pairs' trains a double-branch network: model siamese_pair "
+                         f"with loss bce, not model {config['model']['name']} with loss {loss['name']}")
+    if sampler != "pairs" and (scores_pairs or loss["name"] == "bce"):
+        raise InputError(f"model {config['model']['name']} with loss {loss['name']} trains on "
+                         "mined pairs: set sampler.name to pairs")
+    if sampler == "triplets" and not (loss["name"] == "triplet" and loss.get("mining") == "listed"):
+        raise InputError("sampler 'triplets' gives anchor, client, impostor crops in turn: use "
+                         "loss triplet with mining: listed")
 
 
 class Run:
@@ -97,21 +120,19 @@ class Run:
         self.dataset, self.features, self.crop_frames = build_dataset(config, data_dir, seed)
         self.model_name, self.model_config = named_options(config["model"])
         self.model = build_model(self.model_name, **self.model_config).to(device)
+        check_sampler_fits(config, self.model)
         loss_name, loss_config = named_options(config["loss"])
         self.loss = build_loss(loss_name, embedding_dim=self.model.embedding_dim,
                                num_classes=len(self.dataset.classes), **loss_config).to(device)
         parameters = list(self.model.parameters()) + list(self.loss.parameters())
         self.optimiser = build_optimiser(parameters, config)
         self.schedule = build_schedule(self.optimiser, config)
-        sampler = config["sampler"]
-        self.sampler = PKBatchSampler(self.dataset.labels, sampler["classes_per_batch"],
-                                      sampler["per_class"], seed)
+        self.sampler, collate = build_batches(config, self.dataset, seed)
         if len(self.sampler) == 0:
-            raise InputError(f"the data give no full batch of {sampler['classes_per_batch']} "
-                             f"classes x {sampler['per_class']}", data_dir)
+            raise InputError(f"the data give no full batch of {describe_batches(config)}", data_dir)
         self.loader = torch.utils.data.DataLoader(
             self.dataset, batch_sampler=ShareOfBatches(self.sampler, group),
-            num_workers=config["workers"],
+            num_workers=config["workers"], collate_fn=collate,
             pin_memory=device.type == "cuda")
         # Mixed precision on CUDA only; on CPU both are pass-throughs.
         self.amp = device.type == "cuda"
@@ -166,7 +187,7 @@ class Run:
         bar = progress(self.loader, desc=f"epoch {self.epoch + 1}", unit="batch")
         for step, (features, labels) in enumerate(bar, 1):
             waited += time.perf_counter() - step_end
-            features = features.to(self.device, non_blocking=True)
+            features = _to_device(features, self.device)
             labels = labels.to(self.device, non_blocking=True)
             with torch.autocast(self.device.type, enabled=self.amp):
                 output = self.step(features, labels)
@@ -250,11 +271,10 @@ def _train(config, data_dir, out_dir, checkpoint, init, device, seed, group):
         log.info("model weights initialised from %s", init)
     run.start()
     if group.is_main:
-        log.info("%d utterances of %d classes, %d batches of %d x %d (global, over %d "
-                 "process%s) per epoch, crops of %d frames, device %s", len(run.dataset),
-                 len(run.dataset.classes), len(run.sampler), config["sampler"]["classes_per_batch"],
-                 config["sampler"]["per_class"], group.world_size,
-                 "es" if group.world_size > 1 else "", run.crop_frames, device)
+        log.info("%d examples of %d classes, %d batches of %s (global, over %d process%s) per "
+                 "epoch, crops of %d frames, device %s", len(run.dataset),
+                 len(run.dataset.classes), len(run.sampler), describe_batches(config),
+                 group.world_size, "es" if group.world_size > 1 else "", run.crop_frames, device)
     validation = config["validation"]
     validator = Validator(validation, config) if validation and group.is_main else None
     figures = run.history[-1] if run.history else None

@@ -9,7 +9,8 @@ The config's ``validation`` section (paths relative to where metricvox-train run
       patience: 5              # stop after this many epochs without improvement; absent: never
 
 ``eer`` embeds every utterance of the data dir at full length, scores the trial list
-by cosine similarity and takes the EER (a fraction; lower is better). ``accuracy``
+by cosine similarity (through the network's own head for a double-branch Siamese
+model) and takes the EER (a fraction; lower is better). ``accuracy``
 embeds labelled utterances of the training classes (the data dir's labels file,
 named as in ``input.labels``) and takes the top-1 accuracy of the loss's own
 classifier, so it needs a loss that classifies (softmax and the margin heads).
@@ -22,6 +23,7 @@ import os
 import numpy as np
 import torch
 
+from metricvox.backend.siamese_scoring import SiameseScorer
 from metricvox.backend.trial_scoring import score_trials
 from metricvox.data.tables import read_table
 from metricvox.data.trials import read_trials
@@ -105,13 +107,17 @@ class Validator:
         try:
             embeddings = self.embeddings(run)
             if self.metric == "eer":
-                return self._eer(embeddings)
+                scorer = "cosine"
+                if hasattr(run.model, "head_logits"):
+                    scorer = SiameseScorer(run.model, run.device)
+                return self._eer(embeddings, scorer)
             return self._accuracy(embeddings, run)
         finally:
             run.model.train()
 
-    def _eer(self, embeddings):
-        scored = score_trials(self.trials, embeddings, embeddings, where=self.trials_path)
+    def _eer(self, embeddings, metric):
+        scored = score_trials(self.trials, embeddings, embeddings, metric=metric,
+                              where=self.trials_path)
         is_target = {(t.enroll, t.test): t.is_target for t in self.trials}
         scores = np.array([score for _, _, score in scored])
         targets = np.array([is_target[(enroll, test)] for enroll, test, _ in scored])
