@@ -118,3 +118,13 @@ def test_plda_beats_cosine_under_anisotropic_within_speaker_noise():
 def test_plda_needs_speakers_with_two_utterances():
     with pytest.raises(InputError, match="two or more"):
         estimate_plda([np.ones((1, 3)), np.ones((2, 3))])
+
+
+def test_crop_sets_score_the_mean_llr_over_crop_pairs():
+    rng = np.random.default_rng(5)
+    backend = PldaBackend.fit([rng.normal(size=3) + rng.normal(size=(3, 3)) for _ in range(20)])
+    a1, a2, b = rng.normal(size=(3, 3))
+    table = {"a": np.stack([a1, a2]), "a1": a1, "a2": a2, "b": b}
+    trials = [Trial("a", "b", True, 1), Trial("a1", "b", True, 2), Trial("a2", "b", True, 3)]
+    crops, first, second = (s for _, _, s in score_trials(trials, table, table, metric=backend))
+    assert crops == pytest.approx((first + second) / 2)

@@ -168,6 +168,9 @@ def test_bad_vectors_and_models_are_one_line_errors(data, tmp_path):
     assert_one_line_error(proc, "text.npz", "not a metricvox PLDA model file")
     proc = run_tool(*scoring, f"ark:{d / 'test.ark'}", "-", check=False)
     assert_one_line_error(proc, "--backend plda needs --model")
+    proc = run_tool("metricvox-train-plda", "--lda-dim", 10, "--utt2spk", d / "utt2spk",
+                    f"ark:{d / 'train.ark'}", tmp_path / "m.npz", check=False)
+    assert_one_line_error(proc, "LDA dimension 10 is outside 1..6")
     proc = run_tool("metricvox-train-plda", f"ark:{d / 'train.ark'}", tmp_path / "m.npz",
                     check=False)
     assert_one_line_error(proc, "exactly one of --utt2spk and --spk2utt")
