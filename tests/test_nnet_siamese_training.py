@@ -182,4 +182,4 @@ def test_siamese_backend_needs_a_siamese_checkpoint(corpus, triplet_run, tmp_pat
     assert not (tmp_path / "scores").exists()
     proc = run_tool("metricvox-score", "--backend", "siamese", "--trials", d / "trials",
                     f"ark:{triplet_run}/emb.ark", tmp_path / "scores", check=False)
-    assert_one_line_error(proc, "--backend siamese needs --model CKPT")
+    assert_one_line_error(proc, "--backend siamese needs --model")

@@ -14,13 +14,16 @@ tie, while log-odds stay distinct and suit score fusion.
 import numpy as np
 import torch
 
+from metricvox.backend.similarity import as_crops
 from metricvox.errors import InputError
 from metricvox.nnet.models import build_model
 from metricvox.nnet.training.checkpoints import load_checkpoint
 
 
 class SiameseScorer:
-    """``scorer(a, b)``: mean head log-odds of the crop sets ``a`` (K_a, D) and ``b`` (K_b, D)."""
+    """The double-branch network's head as a back end (the interface of
+    :class:`metricvox.backend.similarity.SimilarityScorer`): ``row_scores`` gives the
+    head's log-odds of every enrollment row against every test row."""
 
     def __init__(self, model, device="cpu"):
         if not hasattr(model, "head_logits"):
@@ -31,6 +34,8 @@ class SiameseScorer:
 
     @classmethod
     def from_checkpoint(cls, path, device="cpu"):
+        if path is None:
+            raise InputError("--backend siamese needs --model (a siamese_pair checkpoint)")
         saved = load_checkpoint(path)["model"]
         if saved["name"] != "siamese_pair":
             raise InputError(f"the siamese backend needs a siamese_pair model; the checkpoint "
@@ -39,12 +44,18 @@ class SiameseScorer:
         model.load_state_dict(saved["state"])
         return cls(model, device)
 
+    def prepare(self, embedding, key=None):
+        rows = as_crops(embedding, key)
+        if rows.shape[1] != self.dim:
+            raise InputError(f"the embedding of '{key}' has dimension {rows.shape[1]}, the "
+                             f"Siamese head takes {self.dim} (extract with the same model)")
+        return rows
+
     @torch.inference_mode()
-    def __call__(self, a, b):
-        if a.shape[1] != self.dim or b.shape[1] != self.dim:
-            raise InputError(f"embeddings of dimension {a.shape[1]} and {b.shape[1]} do not fit "
-                             f"the Siamese head, which takes {self.dim} (extract them with the "
-                             "same model)")
-        first = torch.as_tensor(np.repeat(a, len(b), axis=0), dtype=torch.float32, device=self.device)
-        second = torch.as_tensor(np.tile(b, (len(a), 1)), dtype=torch.float32, device=self.device)
-        return float(self.model.head_logits(first, second).double().mean())
+    def row_scores(self, enroll_rows, num_utts, test_rows):
+        first = np.repeat(enroll_rows, len(test_rows), axis=0)
+        second = np.tile(test_rows, (len(enroll_rows), 1))
+        logits = self.model.head_logits(
+            torch.as_tensor(first, dtype=torch.float32, device=self.device),
+            torch.as_tensor(second, dtype=torch.float32, device=self.device))
+        return logits.double().cpu().numpy().reshape(len(enroll_rows), len(test_rows))

@@ -15,13 +15,15 @@ METRICS = ("cosine", "euclidean")
 
 
 def as_crops(embedding, key=None):
-    """An embedding (D,) or a crop set (K, D) as a float64 (K, D) matrix."""
+    """An embedding (D,) or a crop set (K, D) as a float64 (K, D) matrix, checked finite."""
     array = np.asarray(embedding, dtype=np.float64)
     if array.ndim == 1:
         array = array[None, :]
     if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
         raise InputError(f"embedding of '{key}' has shape {np.shape(embedding)}; expected a "
                          "vector or a (crops x dims) matrix")
+    if not np.isfinite(array).all():
+        raise InputError(f"embedding of '{key}' has NaN or infinite values")
     return array
 
 
@@ -30,17 +32,37 @@ def _unit_rows(matrix):
     return matrix / np.maximum(norms, np.finfo(np.float64).tiny)
 
 
-def crop_set_score(a, b, metric="cosine"):
-    """Mean pairwise score of the rows of ``a`` (K_a, D) against those of ``b`` (K_b, D).
-
-    ``metric`` is a name of METRICS or a callable taking (a, b) to that mean score
-    (a trained scorer such as :class:`metricvox.backend.siamese_scoring.SiameseScorer`).
-    """
-    if callable(metric):
-        return float(metric(a, b))
+def pairwise_scores(a, b, metric="cosine"):
+    """(K_a, K_b) scores of every row of ``a`` against every row of ``b``."""
     if metric == "cosine":
-        return float(np.mean(_unit_rows(a) @ _unit_rows(b).T))
+        return _unit_rows(a) @ _unit_rows(b).T
     if metric == "euclidean":
         squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
-        return float(-np.mean(np.sqrt(np.maximum(squared, 0.0))))
+        return -np.sqrt(np.maximum(squared, 0.0))
     raise InputError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
+
+
+def crop_set_score(a, b, metric="cosine"):
+    """Mean pairwise score of the rows of ``a`` (K_a, D) against those of ``b`` (K_b, D)."""
+    return float(np.mean(pairwise_scores(a, b, metric)))
+
+
+class SimilarityScorer:
+    """Cosine or Euclidean scoring behind the interface every back end shares.
+
+    A back end ``prepare``s each utterance's (K, D) embeddings once (here: checks
+    only) and gives ``row_scores(enroll_rows, num_utts, test_rows)``, the (E, T)
+    scores of every enrollment row (an average of ``num_utts`` utterances, which
+    similarity scoring ignores) against every test row.
+    """
+
+    def __init__(self, metric="cosine"):
+        if metric not in METRICS:
+            raise InputError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
+        self.metric = metric
+
+    def prepare(self, embedding, key=None):
+        return as_crops(embedding, key)
+
+    def row_scores(self, enroll_rows, num_utts, test_rows):
+        return pairwise_scores(enroll_rows, test_rows, self.metric)
