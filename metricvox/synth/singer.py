@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import resample_poly
 
-from metricvox.progress import progress
 from metricvox.synth import accompaniment, audio_files, music, seeding, singing, voice
+from metricvox.synth.parallel import in_processes
 
 SAMPLE_RATE = 44100
 VOICE_RATE = 22050  # vocals are synthesised here, then upsampled to SAMPLE_RATE
@@ -80,21 +80,30 @@ def _singer_tracks(size):
     return out
 
 
-def write_corpus(out, size, seed):
-    """Write the catalogue into ``out``; ``size`` is a name in SIZES or a :class:`Size`."""
-    size = SIZES.get(size, size)
+def _write_singer(job):
+    """Write one singer's tracks, stems and phrase files; returns their catalogue rows."""
+    out, singer, tracks, seed, seconds = job
+    rng = seeding.stream(seed, "singer", singer)
+    person = voice.random_voice(rng, SINGER_SPREAD)
+    n_albums = int(rng.integers(2, 5))
     rows = []
-    for singer, tracks in progress(_singer_tracks(size), desc="singers", unit="singer"):
-        rng = seeding.stream(seed, "singer", singer)
-        person = voice.random_voice(rng, SINGER_SPREAD)
-        n_albums = int(rng.integers(2, 5))
-        for track, subset in tracks:
-            vocals, band, phrases = render_track(person, seed, singer, track, size.seconds)
-            audio_files.write_mp3(out / "audio" / singer / f"{track}.mp3", vocals + band, SAMPLE_RATE)
-            audio_files.write_audio(out / "stems" / singer / track / "vocals.wav", vocals, SAMPLE_RATE)
-            audio_files.write_audio(out / "stems" / singer / track / "accompaniment.wav", band, SAMPLE_RATE)
-            phrase_file = out / "phrases" / singer / f"{track}.txt"
-            phrase_file.parent.mkdir(parents=True, exist_ok=True)
-            phrase_file.write_text("".join(f"{a:.3f} {b:.3f}\n" for a, b in phrases))
-            rows.append(f"{singer},{track},album{int(rng.integers(n_albums)) + 1},{subset}\n")
+    for track, subset in tracks:
+        vocals, band, phrases = render_track(person, seed, singer, track, seconds)
+        audio_files.write_mp3(out / "audio" / singer / f"{track}.mp3", vocals + band, SAMPLE_RATE)
+        audio_files.write_audio(out / "stems" / singer / track / "vocals.wav", vocals, SAMPLE_RATE)
+        audio_files.write_audio(out / "stems" / singer / track / "accompaniment.wav", band, SAMPLE_RATE)
+        phrase_file = out / "phrases" / singer / f"{track}.txt"
+        phrase_file.parent.mkdir(parents=True, exist_ok=True)
+        phrase_file.write_text("".join(f"{a:.3f} {b:.3f}\n" for a, b in phrases))
+        rows.append(f"{singer},{track},album{int(rng.integers(n_albums)) + 1},{subset}\n")
+    return rows
+
+
+def write_corpus(out, size, seed, nj=1):
+    """Write the catalogue into ``out`` with ``nj`` processes; ``size`` is a name in SIZES or a
+    :class:`Size`."""
+    size = SIZES.get(size, size)
+    jobs = [(out, singer, tracks, seed, size.seconds) for singer, tracks in _singer_tracks(size)]
+    rows = [row for rows in in_processes(_write_singer, jobs, nj, desc="singers", unit="singer")
+            for row in rows]
     (out / "catalogue.csv").write_text(CSV_HEADER + "".join(rows))

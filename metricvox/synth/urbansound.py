@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from metricvox.progress import progress
 from metricvox.synth import audio_files, room, seeding
+from metricvox.synth.parallel import in_processes
 from metricvox.synth.urban_sources import CLASSES, ambience, source
 
 CSV_HEADER = "slice_file_name,fsID,start,end,salience,fold,classID,class\n"
@@ -67,35 +67,45 @@ def occurrence(class_name, seconds, sample_rate, channels, salience, rng):
     return out
 
 
-def write_corpus(out, size, seed):
-    """Write audio/foldN and metadata into ``out``; ``size`` is a name in SIZES or a :class:`Size`."""
+def _write_recording(job):
+    """Write the slices of one recording (all its occurrences); returns (name, csv row) pairs."""
+    out, class_id, fs_id, fold, seed, size = job
+    rng = seeding.stream(seed, "urbansound", fs_id)
+    rate, subtype, channels = _pick(rng, SAMPLE_RATES), _pick(rng, SUBTYPES), _pick(rng, CHANNELS)
+    level = rng.uniform(0.3, 0.95)
+    position = rng.uniform(0.0, 5.0)
+    rows = []
+    for occurrence_id in range(rng.integers(size.occurrences[0], size.occurrences[1] + 1)):
+        seconds = rng.uniform(*size.occurrence_seconds)
+        salience = 1 if rng.random() < 0.6 else 2
+        audio = occurrence(CLASSES[class_id], seconds, rate, channels, salience, rng)
+        audio = audio_files.scaled_to_peak(audio, level)
+        step = int(SLICE_SECONDS * rate)
+        for slice_id, first in enumerate(range(0, len(audio), step)):
+            piece = audio[first:first + step]
+            name = f"{fs_id}-{class_id}-{occurrence_id}-{slice_id}.wav"
+            audio_files.write_audio(out / "audio" / f"fold{fold}" / name,
+                                    piece[:, 0] if channels == 1 else piece, rate, subtype=subtype)
+            start = position + first / rate
+            rows.append((name, f"{name},{fs_id},{start:.6f},{start + len(piece) / rate:.6f},"
+                               f"{salience},{fold},{class_id},{CLASSES[class_id]}\n"))
+        position += seconds + rng.uniform(0.5, 10.0)
+    return rows
+
+
+def write_corpus(out, size, seed, nj=1):
+    """Write audio/foldN and metadata into ``out`` with ``nj`` processes; ``size`` is a name in
+    SIZES or a :class:`Size`."""
     size = SIZES.get(size, size)
     plan_rng = seeding.stream(seed, "urbansound", "plan")
     n_recordings = size.recordings_per_class * len(CLASSES)
     fs_ids = plan_rng.choice(np.arange(300, 200000), size=n_recordings, replace=False)
-    rows = []
-    for r in progress(range(n_recordings), desc="recordings", unit="rec"):
+    jobs = []
+    for r in range(n_recordings):
         class_id, k = r % len(CLASSES), r // len(CLASSES)
-        fs_id, fold = int(fs_ids[r]), (k + class_id) % N_FOLDS + 1
-        rng = seeding.stream(seed, "urbansound", fs_id)
-        rate, subtype, channels = _pick(rng, SAMPLE_RATES), _pick(rng, SUBTYPES), _pick(rng, CHANNELS)
-        level = rng.uniform(0.3, 0.95)
-        position = rng.uniform(0.0, 5.0)
-        for occurrence_id in range(rng.integers(size.occurrences[0], size.occurrences[1] + 1)):
-            seconds = rng.uniform(*size.occurrence_seconds)
-            salience = 1 if rng.random() < 0.6 else 2
-            audio = occurrence(CLASSES[class_id], seconds, rate, channels, salience, rng)
-            audio = audio_files.scaled_to_peak(audio, level)
-            step = int(SLICE_SECONDS * rate)
-            for slice_id, first in enumerate(range(0, len(audio), step)):
-                piece = audio[first:first + step]
-                name = f"{fs_id}-{class_id}-{occurrence_id}-{slice_id}.wav"
-                audio_files.write_audio(out / "audio" / f"fold{fold}" / name,
-                                        piece[:, 0] if channels == 1 else piece, rate, subtype=subtype)
-                start = position + first / rate
-                rows.append((name, f"{name},{fs_id},{start:.6f},{start + len(piece) / rate:.6f},"
-                                   f"{salience},{fold},{class_id},{CLASSES[class_id]}\n"))
-            position += seconds + rng.uniform(0.5, 10.0)
+        jobs.append((out, class_id, int(fs_ids[r]), (k + class_id) % N_FOLDS + 1, seed, size))
+    rows = [row for rows in in_processes(_write_recording, jobs, nj, desc="recordings", unit="rec")
+            for row in rows]
     metadata = out / "metadata"
     metadata.mkdir(parents=True, exist_ok=True)
     (metadata / "UrbanSound8K.csv").write_text(CSV_HEADER + "".join(row for _, row in sorted(rows)))

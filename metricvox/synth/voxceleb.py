@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metricvox.progress import progress
 from metricvox.synth import audio_files, channel, seeding, speech, voice
+from metricvox.synth.parallel import in_processes
 
 SAMPLE_RATE = 16000
 FIRST_TEST_SPEAKER = 10270
@@ -78,14 +78,21 @@ def speaker_recordings(seed, speaker, size):
             yield vid, u + 1, audio_files.scaled_to_peak(recorded, level * utt_rng.uniform(0.8, 1.0))
 
 
-def _write_speakers(root, speakers, seed, size, suffix, write):
-    written = {}
-    for speaker in progress(speakers, desc=f"speakers {root.name}", unit="spk"):
-        for vid, number, audio in speaker_recordings(seed, speaker, size):
-            rel = f"{speaker}/{vid}/{number:05d}.{suffix}"
-            write(root / rel, audio, SAMPLE_RATE)
-            written.setdefault(speaker, []).append(rel)
+def _write_speaker(job):
+    """Write one speaker's files; returns their paths relative to the root."""
+    root, speaker, seed, size, suffix, write = job
+    written = []
+    for vid, number, audio in speaker_recordings(seed, speaker, size):
+        rel = f"{speaker}/{vid}/{number:05d}.{suffix}"
+        write(root / rel, audio, SAMPLE_RATE)
+        written.append(rel)
     return written
+
+
+def _write_speakers(root, speakers, seed, size, suffix, write, nj):
+    jobs = [(root, speaker, seed, size, suffix, write) for speaker in speakers]
+    files = in_processes(_write_speaker, jobs, nj, desc=f"speakers {root.name}", unit="spk")
+    return dict(zip(speakers, files))
 
 
 def verification_trials(utterances, per_enrollment, rng):
@@ -104,19 +111,21 @@ def verification_trials(utterances, per_enrollment, rng):
     return trials
 
 
-def write_corpus(out, size, seed):
-    """Write the corpus into ``out``; ``size`` is a name in SIZES or a :class:`Size`."""
+def write_corpus(out, size, seed, nj=1):
+    """Write the corpus into ``out`` with ``nj`` processes; ``size`` is a name in SIZES or a
+    :class:`Size`."""
     size = SIZES.get(size, size)
     test = [f"id{FIRST_TEST_SPEAKER + i}" for i in range(size.test_speakers)]
     dev = [f"id{FIRST_DEV_SPEAKER + i}" for i in range(size.dev_speakers)]
     vox2 = [f"id{FIRST_VOX2_SPEAKER + i:05d}" for i in range(size.vox2_speakers)]
     assert FIRST_DEV_SPEAKER + size.dev_speakers <= FIRST_TEST_SPEAKER
     wav_root = out / "vox1" / "wav"
-    _write_speakers(wav_root, dev, seed, size, "wav", audio_files.write_audio)
-    test_utts = _write_speakers(wav_root, test, seed, size, "wav", audio_files.write_audio)
+    _write_speakers(wav_root, dev, seed, size, "wav", audio_files.write_audio, nj)
+    test_utts = _write_speakers(wav_root, test, seed, size, "wav", audio_files.write_audio, nj)
     trials = verification_trials(test_utts, size.trials_per_enrollment, seeding.stream(seed, "voxceleb", "trials"))
     (out / "vox1" / "veri_test.txt").write_text("".join(f"{l} {e} {t}\n" for l, e, t in trials))
     if audio_files.have_ffmpeg():
-        _write_speakers(out / "vox2" / "dev" / "aac", vox2, seed, size, "m4a", audio_files.write_m4a)
+        _write_speakers(out / "vox2" / "dev" / "aac", vox2, seed, size, "m4a", audio_files.write_m4a,
+                        nj)
     else:
         log.warning("ffmpeg not found: VoxCeleb2 part (vox2/dev/aac, m4a) skipped")
