@@ -103,3 +103,15 @@ def test_a_checkpoint_of_another_network_is_an_input_error(tmp_path):
     garbage.write_text("not a checkpoint")
     with pytest.raises(InputError, match="garbage.pth"):
         ResNet50SE().load_imagenet(garbage)
+
+
+def test_base_width_scales_every_stage():
+    import torch
+
+    from metricvox.nnet.models import build_model
+
+    model = build_model("resnet50_se", freq_bins=40, embedding_dim=8, base_width=16)
+    rows = model.forward_stages(torch.zeros(1, 40, 64))
+    # Stage widths 16/32/64/128 x expansion 4; the strides are those of ResNet-50.
+    assert [rows[f"conv{s}"].shape[1] for s in (2, 3, 4, 5)] == [64, 128, 256, 512]
+    assert rows["conv5"].shape[2:] == (2, 2) and rows["embedding"].shape == (1, 8)

@@ -67,3 +67,17 @@ def test_siamese_trains_with_bce_and_rejects_unequal_sides():
         model(torch.randn(2, 80, 16), torch.randn(3, 80, 16))
     with pytest.raises(InputError, match="head_sizes"):
         SiamesePair(head_sizes=(8, 8))
+
+
+def test_narrow_encoders_keep_the_table_shape_with_their_own_widths():
+    import torch
+
+    from metricvox.nnet.models import build_model
+
+    vgg = build_model("vgg_encoder", freq_bins=16, embedding_dim=8, hidden_dim=12,
+                      attention_dim=4, channels=[4, 6, 10])
+    rows = vgg.forward_layers(torch.zeros(2, 16, 40))
+    assert rows["conv3-2"].shape == (2, 10, 4, 10) and rows["fc-2"].shape == (2, 8)
+    pair = build_model("siamese_pair", freq_bins=16, embedding_dim=8, hidden_dim=12,
+                       attention_dim=4, channels=[4, 6, 10])
+    assert pair(torch.zeros(2, 16, 40), torch.zeros(2, 16, 24)).shape == (2,)

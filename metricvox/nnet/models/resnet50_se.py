@@ -69,16 +69,19 @@ class SqueezeExcitation(nn.Module):
 class ResNet50SE(nn.Module):
     """Features (batch, freq_bins, frames) -> embeddings (batch, embedding_dim)."""
 
-    def __init__(self, freq_bins=161, embedding_dim=512, se_reduction=16):
+    def __init__(self, freq_bins=161, embedding_dim=512, se_reduction=16, base_width=64):
         super().__init__()
         self.freq_bins = freq_bins
         self.embedding_dim = embedding_dim
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        # base_width scales every stage (64 is ResNet-50 itself, the only width ImageNet
+        # weights fit); narrower networks are for quick runs on small data and CPUs.
+        widths = [w * base_width // 64 for w in WIDTHS]
+        self.conv1 = nn.Conv2d(3, base_width, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(base_width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
-        in_channels = 64
-        for stage, (blocks, width) in enumerate(zip(BLOCKS, WIDTHS), 1):
+        in_channels = base_width
+        for stage, (blocks, width) in enumerate(zip(BLOCKS, widths), 1):
             layers = []
             for i in range(blocks):
                 last_conv = stage == len(BLOCKS) and i == blocks - 1

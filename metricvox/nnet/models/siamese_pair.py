@@ -15,20 +15,21 @@ import torch
 from torch import nn
 
 from metricvox.errors import InputError
-from metricvox.nnet.models.vgg_encoder import VGGEncoder
+from metricvox.nnet.models.vgg_encoder import BLOCK_CHANNELS, VGGEncoder
 
 
 class SiamesePair(nn.Module):
     """Scores a pair of feature batches (batch, freq_bins, frames_a), (batch, freq_bins, frames_b)."""
 
     def __init__(self, freq_bins=80, embedding_dim=400, hidden_dim=1024, pooling="sap",
-                 attention_dim=512, batch_norm=True, head_sizes=(512, 256, 128, 64)):
+                 attention_dim=512, batch_norm=True, head_sizes=(512, 256, 128, 64),
+                 channels=BLOCK_CHANNELS):
         super().__init__()
         if len(head_sizes) != 4:
             raise InputError(f"head_sizes must give the 4 hidden widths of the 5 FC layers, "
                              f"got {list(head_sizes)}")
         self.encoder = VGGEncoder(freq_bins, embedding_dim, hidden_dim, pooling, attention_dim,
-                                  batch_norm)
+                                  batch_norm, channels)
         self.embedding_dim = embedding_dim
         self.freq_bins = freq_bins
         layers, width = [], 2 * embedding_dim

@@ -6,7 +6,8 @@ FC 1024; FC 400. Every convolution and FC layer is followed by ReLU, as the pape
 
 Not in the table: batch norm after each convolution (``batch_norm=True``, on by default because
 it makes training from scratch far less fragile; it changes no size). The attention of the
-pooling works on 5120-d frame vectors; its hidden size is ``attention_dim``.
+pooling works on 5120-d frame vectors; its hidden size is ``attention_dim``. ``channels``
+sets the three blocks' widths (the paper's 128/256/512 by default; narrower for quick runs).
 """
 from torch import nn
 
@@ -31,8 +32,10 @@ class VGGEncoder(nn.Module):
     min_frames = 8  # three 2x2 max poolings
 
     def __init__(self, freq_bins=80, embedding_dim=400, hidden_dim=1024, pooling="sap",
-                 attention_dim=512, batch_norm=True):
+                 attention_dim=512, batch_norm=True, channels=BLOCK_CHANNELS):
         super().__init__()
+        if len(channels) != 3:
+            raise InputError(f"channels must give the widths of the 3 blocks, got {list(channels)}")
         if freq_bins < 8:
             raise InputError(f"freq_bins={freq_bins} is too few for the VGG encoder (needs >= 8)")
         self.freq_bins = freq_bins
@@ -40,12 +43,12 @@ class VGGEncoder(nn.Module):
         # The layers of Table 1 under its own names, in order.
         self.cnn = nn.ModuleDict()
         in_channels = 1
-        for block, channels in enumerate(BLOCK_CHANNELS, 1):
-            self.cnn[f"conv{block}-1"] = conv_relu(in_channels, channels, batch_norm)
-            self.cnn[f"conv{block}-2"] = conv_relu(channels, channels, batch_norm)
+        for block, width in enumerate(channels, 1):
+            self.cnn[f"conv{block}-1"] = conv_relu(in_channels, width, batch_norm)
+            self.cnn[f"conv{block}-2"] = conv_relu(width, width, batch_norm)
             self.cnn[f"mpool-{block}"] = nn.MaxPool2d(2, 2)
-            in_channels = channels
-        # SAP pools the frames; each frame vector is the 512 channels x freq_bins/8 bins.
+            in_channels = width
+        # SAP pools the frames; each frame vector is the last block's channels x freq_bins/8 bins.
         self.pooling = build_pooling(pooling, in_channels * (freq_bins // 8), attention_dim)
         self.fc1 = nn.Sequential(nn.Linear(self.pooling.output_dim, hidden_dim), nn.ReLU(inplace=True))
         self.fc2 = nn.Sequential(nn.Linear(hidden_dim, embedding_dim), nn.ReLU(inplace=True))
