@@ -21,14 +21,10 @@ from metricvox.cli import Tool
 from metricvox.data.tables import write_table
 from metricvox.data.trials import read_trials
 from metricvox.errors import InputError
+from voxceleb_dirs import utterance_id, write_data_dir
 
 TEST_LISTS = ("veri_test.txt", "veri_test2.txt")
 FULL_LISTS = ("list_test_all2.txt", "list_test_hard2.txt")
-
-
-def utterance_id(relative_wav):
-    """'id10270/x6uYqmx31kE/00001.wav' -> 'id10270-x6uYqmx31kE-00001'."""
-    return relative_wav[:-len(".wav")].replace("/", "-")
 
 
 def read_voxceleb_trials(path, known):
@@ -41,17 +37,6 @@ def read_voxceleb_trials(path, known):
         trials.append((utterance_id(trial.enroll), utterance_id(trial.test),
                        "target" if trial.is_target else "nontarget"))
     return trials
-
-
-def write_data_dir(directory, utt2wav):
-    directory.mkdir(parents=True, exist_ok=True)
-    utts = sorted(utt2wav)
-    write_table(directory / "wav.scp", [(u, str(utt2wav[u])) for u in utts])
-    write_table(directory / "utt2spk", [(u, u.split("-")[0]) for u in utts])
-    speakers = {}
-    for u in utts:
-        speakers.setdefault(u.split("-")[0], []).append(u)
-    write_table(directory / "spk2utt", [(s, " ".join(us)) for s, us in sorted(speakers.items())])
 
 
 @click.command(cls=Tool, help=__doc__)
