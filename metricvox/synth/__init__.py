@@ -20,5 +20,5 @@ def make_corpus(kind, size, seed, out, nj=1):
     if size not in module.SIZES:
         raise InputError(f"unknown size {size!r}; expected one of {', '.join(module.SIZES)}")
     # nj changes only the time taken, not one byte, so it is not part of the stamp.
-    parameters = {"kind": kind, "size": size, "seed": int(seed)}
+    parameters = {"kind": kind, "size": size, "seed": int(seed), "generation": module.GENERATION}
     return corpus_dir.build(out, parameters, lambda tmp: module.write_corpus(tmp, size, seed, nj))

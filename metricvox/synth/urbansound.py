@@ -38,6 +38,8 @@ class Size:
     occurrence_seconds: tuple  # (min, max)
 
 
+# Bumped whenever a size's content changes, so an older corpus is not taken for this one.
+GENERATION = 1
 SIZES = {"mini": Size(recordings_per_class=2, occurrences=(1, 1), occurrence_seconds=(1.5, 5.0)),
          "small": Size(recordings_per_class=10, occurrences=(1, 2), occurrence_seconds=(2.0, 10.0))}
 
