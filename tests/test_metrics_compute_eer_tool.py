@@ -91,3 +91,22 @@ def test_det_plot_is_a_png_and_written_whole(files, tmp_path):
     run_tool("metricvox-compute-eer", "--det-plot", plot, kaldi, scores)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_plot_det_draws_several_systems_and_names_a_missing_score(files, tmp_path):
+    kaldi, _, scores = files
+    flipped = tmp_path / "flipped"
+    flipped.write_text("".join(f"{e} {t} {-s}\n" for (e, t), s in SCORES.items()))
+    plot = tmp_path / "det.svg"
+    run_tool("metricvox-plot-det", "--title", "two systems", kaldi, plot, f"good={scores}",
+             f"flipped={flipped}")
+    svg = plot.read_text()
+    # One legend entry a system, each with its own EER (1/3 and, scores negated, 2/3).
+    assert "good (EER 33.33%)" in svg and "flipped (EER 66.67%)" in svg and "two systems" in svg
+    partial = tmp_path / "partial"
+    partial.write_text("a t1 0.5\n")
+    proc = run_tool("metricvox-plot-det", kaldi, tmp_path / "x.png", f"good={partial}", check=False)
+    assert_one_line_error(proc, "6 of 7 trials have no score")
+    assert not (tmp_path / "x.png").exists()
+    proc = run_tool("metricvox-plot-det", kaldi, tmp_path / "x.png", "noequals", check=False)
+    assert_one_line_error(proc, "expected NAME=SCORES")
