@@ -1,8 +1,8 @@
 """The E-step in torch: component posteriors of frame blocks and the statistics they add up to.
 
 The log-likelihood of every component is written as one affine function of a
-per-frame feature vector, so a whole frame block costs two matrix products on
-any torch device::
+per-frame feature vector [x, q(x)], so a whole frame block costs one matrix
+product for the likelihoods and one for the statistics, on any torch device::
 
     log w_c N(x; m_c, S_c) = k_c + x . (P_c m_c) - 1/2 q(x) . p_c
 
@@ -10,7 +10,7 @@ with P_c = S_c^-1 and k_c = log w_c - 1/2 (D log 2pi + log|S_c| + m_c' P_c m_c).
 For a diagonal model q(x) = x^2 and p_c the diagonal of P_c; for a full one q(x)
 holds the products x_i x_j (i <= j) and p_c the matching entries of P_c, the
 off-diagonal ones doubled. The same q(x) weighted by the posteriors gives the
-second-order statistics. Everything is float64, so the results agree with the
+second-order statistics (x^2, or the packed x x^T). Everything is float64, so the results agree with the
 numpy likelihoods of :class:`metricvox.gmm.model.Gmm` to rounding.
 """
 
@@ -34,21 +34,20 @@ class StatsAccumulator:
 
     def __init__(self, model, second_order="diag", device="cpu"):
         self.device = torch.device(device)
+        self.model_kind = model.kind
         self.second_order = second_order
         self.num_components, self.dim = model.num_components, model.dim
-        self.full_model = model.kind == "full"
-        self._upper = np.triu_indices(self.dim)
-        self._linear, self._quadratic, self._constant = (
-            self._tensor(a) for a in _affine_parameters(model, self._upper))
-        width = max(self.num_components, self._quadratic.shape[1])
-        self.block_frames = max(64, _BLOCK_ELEMENTS // width)
+        linear, quadratic, constant = _affine_parameters(model)
+        # [x, q(x)] @ weights + constant: the (T, C) component log-likelihoods in one product.
+        self._weights = self._tensor(np.concatenate([linear, -0.5 * quadratic], axis=1).T)
+        self._constant = self._tensor(constant)
+        self.block_frames = max(64, _BLOCK_ELEMENTS // max(self.num_components,
+                                                           self._weights.shape[0]))
+        width = self.dim + {"diag": self.dim, "full": self.dim * (self.dim + 1) // 2,
+                            None: 0}[second_order]
         self._zeroth = self._zeros(self.num_components)
-        self._first = self._zeros(self.num_components, self.dim)
-        self._second = None
-        if second_order == "diag":
-            self._second = self._zeros(self.num_components, self.dim)
-        elif second_order == "full":
-            self._second = self._zeros(self.num_components, len(self._upper[0]))
+        # First- and second-order statistics side by side: [sum gamma x, sum gamma s(x)].
+        self._moments = self._zeros(self.num_components, width)
         self._log_likelihood = self._zeros(())
         self._num_frames = 0
 
@@ -58,42 +57,59 @@ class StatsAccumulator:
     def _zeros(self, *shape):
         return torch.zeros(*shape, dtype=torch.float64, device=self.device)
 
+    def _with_products(self, x, kind):
+        """[x, x^2] for "diag"; [x, x_i x_j for i <= j] for "full"; x alone for None."""
+        if kind is None:
+            return x
+        if kind == "diag":
+            return torch.cat([x, x * x], dim=1)
+        # Built transposed, one contiguous row group per i (x_i x_j for j >= i), and handed
+        # over as a transposed view: no (T, Q) temporaries, and several times faster than
+        # gathering the index pairs.
+        dim = self.dim
+        columns = x.T.contiguous()
+        features = torch.empty(dim + dim * (dim + 1) // 2, x.shape[0], dtype=x.dtype,
+                               device=x.device)
+        features[:dim] = columns
+        start = dim
+        for i in range(dim):
+            torch.mul(columns[i:i + 1], columns[i:], out=features[start:start + dim - i])
+            start += dim - i
+        return features.T
+
     def add(self, frames):
         """Accumulate a (T, D) frame matrix (numpy), block by block."""
         frames = np.asarray(frames, dtype=np.float64)
-        rows, cols = self._upper
-        want_squares = not self.full_model or self.second_order == "diag"
-        want_products = self.full_model or self.second_order == "full"
         for start in range(0, frames.shape[0], self.block_frames):
             x = self._tensor(frames[start:start + self.block_frames])
-            squares = x * x if want_squares else None
-            products = x[:, rows] * x[:, cols] if want_products else None
-            quadratic_features = products if self.full_model else squares
-            joint = (self._constant + x @ self._linear.T
-                     - 0.5 * (quadratic_features @ self._quadratic.T))
-            total = torch.logsumexp(joint, dim=1)
-            posteriors = torch.exp(joint - total[:, None])
+            model_features = self._with_products(x, self.model_kind)
+            # The joint log-likelihoods become the posteriors in place (one exp, no copies).
+            posteriors = torch.addmm(self._constant, model_features, self._weights)
+            peak = posteriors.max(dim=1, keepdim=True).values
+            posteriors -= peak
+            posteriors.exp_()
+            norm = posteriors.sum(dim=1, keepdim=True)
+            posteriors /= norm
+            stats_features = (model_features if self.second_order == self.model_kind
+                              else self._with_products(x, self.second_order))
             self._zeroth += posteriors.sum(0)
-            self._first += posteriors.T @ x
-            if self.second_order == "diag":
-                self._second += posteriors.T @ squares
-            elif self.second_order == "full":
-                self._second += posteriors.T @ products
-            self._log_likelihood += total.sum()
+            self._moments += posteriors.T @ stats_features
+            self._log_likelihood += (peak + torch.log(norm)).sum()
             self._num_frames += x.shape[0]
 
     def stats(self):
         """The statistics accumulated so far, as numpy arrays."""
-        second = None
-        if self._second is not None:
-            second = self._second.cpu().numpy()
-            if self.second_order == "full":
-                second = _unpack_symmetric(second, self.dim, self._upper)
-        return GmmStats(self._zeroth.cpu().numpy(), self._first.cpu().numpy(), second,
-                        float(self._log_likelihood), self._num_frames)
+        moments = self._moments.cpu().numpy()
+        first, second = moments[:, :self.dim].copy(), moments[:, self.dim:].copy()
+        if self.second_order is None:
+            second = None
+        elif self.second_order == "full":
+            second = _unpack_symmetric(second, self.dim)
+        return GmmStats(self._zeroth.cpu().numpy(), first, second, float(self._log_likelihood),
+                        self._num_frames)
 
 
-def _affine_parameters(model, upper):
+def _affine_parameters(model):
     """(linear (C, D), quadratic (C, Q), constant (C,)) of the per-component log-likelihood."""
     with np.errstate(divide="ignore"):
         log_weights = np.log(model.weights)
@@ -109,14 +125,14 @@ def _affine_parameters(model, upper):
         precision = np.linalg.solve(model.covars, eye)
         precision = 0.5 * (precision + precision.transpose(0, 2, 1))
         linear = np.einsum("cde,ce->cd", precision, model.means)
-        rows, cols = upper
+        rows, cols = np.triu_indices(model.dim)
         quadratic = precision[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
     constant = log_weights - 0.5 * (model.dim * _LOG_2PI + log_det + (model.means * linear).sum(1))
     return linear, quadratic, constant
 
 
-def _unpack_symmetric(packed, dim, upper):
-    rows, cols = upper
+def _unpack_symmetric(packed, dim):
+    rows, cols = np.triu_indices(dim)
     full = np.zeros((packed.shape[0], dim, dim))
     full[:, rows, cols] = packed
     full[:, cols, rows] = packed

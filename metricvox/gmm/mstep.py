@@ -68,7 +68,9 @@ def _floor_covariance(stats, factor):
     else:
         values = covariance
     smallest = _DEGENERATE_FRACTION * max(values.mean(), 0.0)
-    if smallest <= 0:
+    # A variance at the rounding level of the squared values is no variance.
+    magnitude = np.abs(stats.first.sum(0) / stats.zeroth.sum()).max()
+    if values.mean() <= 1e-12 * max(magnitude ** 2, np.finfo(float).tiny):
         raise InputError("the features do not vary at all: every frame is the same")
     degenerate = values < smallest
     if degenerate.any():
