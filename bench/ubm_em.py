@@ -181,7 +181,8 @@ def main():
         ours, theirs = results["metricvox"], results["scikit-learn"]
         difference = np.max(np.abs(ours[2] - theirs[2])) / np.max(np.abs(theirs[2]))
         print(f"{label:<22}{'ratio sk/mv':<14}{theirs[0] / ours[0]:>9.2f}"
-              f"{theirs[1] / max(ours[1], 1.0):>10.1f}   means differ by {difference:.1e} (of max |mean|)")
+              f"{theirs[1] / max(ours[1], 1.0):>10.1f}   "
+              f"means differ by {difference:.1e} (of max |mean|)")
 
 
 if __name__ == "__main__":

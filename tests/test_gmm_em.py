@@ -49,8 +49,8 @@ def test_torch_estep_matches_numpy_posteriors(kind, second_order):
     if second_order == "diag":
         np.testing.assert_allclose(stats.second, posteriors.T @ frames ** 2, rtol=1e-8)
     elif second_order == "full":
-        np.testing.assert_allclose(stats.second,
-                                   np.einsum("tc,td,te->cde", posteriors, frames, frames), rtol=1e-8)
+        expected = np.einsum("tc,td,te->cde", posteriors, frames, frames)
+        np.testing.assert_allclose(stats.second, expected, rtol=1e-8)
     else:
         assert stats.second is None
     assert stats.log_likelihood == pytest.approx(frame_ll.sum(), rel=1e-10)
@@ -210,7 +210,8 @@ def test_feature_frames_subsample_and_check(tmp_path):
     frames = FeatureFrames(f"ark:{ark}", subsample=3)
     (key, matrix), = list(frames)
     np.testing.assert_array_equal(matrix[:, 0], [0, 6, 12, 18])
-    kaldiio.save_ark(str(ark), {"a": np.zeros((3, 2), np.float32), "c": np.zeros((3, 4), np.float32)})
+    kaldiio.save_ark(str(ark), {"a": np.zeros((3, 2), np.float32),
+                                "c": np.zeros((3, 4), np.float32)})
     with pytest.raises(InputError, match=r"feats.ark: utterance 'c': features of dimension 4"):
         list(FeatureFrames(f"ark:{ark}"))
 

@@ -28,7 +28,8 @@ def _ubm(kind, rng=None, components=3, dim=2):
 def _component_log_densities(model, means, frames):
     """(T, C) log w_c + log N(x_t; means_c, S_c), straight from scipy."""
     full = model.to_full().covars
-    return np.stack([np.log(model.weights[c]) + multivariate_normal(means[c], full[c]).logpdf(frames)
+    return np.stack([np.log(model.weights[c])
+                     + multivariate_normal(means[c], full[c]).logpdf(frames)
                      for c in range(model.num_components)], axis=1)
 
 
@@ -79,7 +80,8 @@ def test_adapt_models_per_utterance_and_per_map_entry(caplog):
     models = dict(adapt_models(ubm, table.items(), relevance=4.0, enroll_map=enroll))
     both = np.concatenate([table["a1"], table["a2"]])
     np.testing.assert_allclose(models["A"], adapted_means(ubm, accumulate(ubm, both, None), 4.0))
-    assert "1 of the 4 utterances of the enrollment map have no features (first: 'b2')" in caplog.text
+    assert ("1 of the 4 utterances of the enrollment map have no features (first: 'b2')"
+            in caplog.text)
     with pytest.raises(InputError, match=r"spk2utt: model 'C': none of its 1 utterances"):
         list(adapt_models(ubm, table.items(), enroll_map={"C": ["zz"]}, where="ark:f",
                           map_path="spk2utt"))
@@ -119,8 +121,8 @@ def test_map_adapt_and_score_tools_separate_synthetic_speakers(tmp_path):
     evaluation = {f"{s}-u{u}": _speaker_frames(rng, offset, centres)
                   for s, offset in speakers.items() for u in range(4)}
     kaldiio.save_ark(str(tmp_path / "eval.ark"), evaluation)
-    (tmp_path / "spk2utt").write_text("".join(f"{s} {s}-u0 {s}-u1{' gone-u9' if s == 's0' else ''}\n"
-                                              for s in speakers))
+    (tmp_path / "spk2utt").write_text("".join(
+        f"{s} {s}-u0 {s}-u1{' gone-u9' if s == 's0' else ''}\n" for s in speakers))
     tests = [f"{s}-u{u}" for s in speakers for u in (2, 3)]
     trials = [(s, t, s == t.split("-")[0]) for s in speakers for t in tests]
     (tmp_path / "trials").write_text("".join(f"{s} {t} {'target' if y else 'nontarget'}\n"

@@ -10,8 +10,9 @@ with P_c = S_c^-1 and k_c = log w_c - 1/2 (D log 2pi + log|S_c| + m_c' P_c m_c).
 For a diagonal model q(x) = x^2 and p_c the diagonal of P_c; for a full one q(x)
 holds the products x_i x_j (i <= j) and p_c the matching entries of P_c, the
 off-diagonal ones doubled. The same q(x) weighted by the posteriors gives the
-second-order statistics (x^2, or the packed x x^T). Everything is float64, so the results agree with the
-numpy likelihoods of :class:`metricvox.gmm.model.Gmm` to rounding.
+second-order statistics (x^2, or the packed x x^T). Everything is float64, so
+the results agree with the numpy likelihoods of :class:`metricvox.gmm.model.Gmm`
+to rounding.
 """
 
 import numpy as np

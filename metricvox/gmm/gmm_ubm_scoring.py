@@ -54,7 +54,7 @@ class GmmUbmScorer:
         return _TestSide(frames, joint, logsumexp(joint, axis=1), selected)
 
     def score(self, means, test):
-        """Average log-likelihood ratio of ``test`` (from :meth:`test_side`) for adapted ``means``."""
+        """Average log-likelihood ratio of ``test`` (a :meth:`test_side`) for adapted ``means``."""
         delta = means - self.ubm.means
         if self.ubm.kind == "diag":
             slope = self._precision * delta

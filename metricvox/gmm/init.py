@@ -15,7 +15,7 @@ from metricvox.gmm.model import Gmm
 
 
 def init_from_frames(frames, num_components, rng):
-    """A diagonal GMM with its means at ``num_components`` distinct random frames of (T, D) ``frames``."""
+    """A diagonal GMM, its means at ``num_components`` distinct random rows of (T, D) ``frames``."""
     frames = np.asarray(frames, dtype=np.float64)
     if frames.shape[0] < num_components:
         raise InputError(f"{frames.shape[0]} frames are too few to start {num_components} "

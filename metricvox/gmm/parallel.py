@@ -96,7 +96,8 @@ class StatsJobs:
         parts = dict(self._receive() for _ in range(self.nj))
         for index in range(self.nj):
             if isinstance(parts[index], str):
-                raise RuntimeError(f"statistics job {index + 1} of {self.nj} failed:\n{parts[index]}")
+                raise RuntimeError(f"statistics job {index + 1} of {self.nj} failed:\n"
+                                   + parts[index])
         total = parts[0]
         for index in range(1, self.nj):
             total = total + parts[index]

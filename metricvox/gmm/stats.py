@@ -52,7 +52,8 @@ class GmmStats:
         if (self.first.shape != other.first.shape
                 or self.second_order != other.second_order):
             raise ValueError(f"cannot add statistics of shape {self.first.shape} "
-                             f"({self.second_order}) and {other.first.shape} ({other.second_order})")
+                             f"({self.second_order}) and {other.first.shape} "
+                             f"({other.second_order})")
         second = None if self.second is None else self.second + other.second
         return GmmStats(self.zeroth + other.zeroth, self.first + other.first, second,
                         self.log_likelihood + other.log_likelihood,

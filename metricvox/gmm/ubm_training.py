@@ -155,7 +155,8 @@ def random_frames(frames, count, rng):
         total += matrix.shape[0]
         if pending >= max(count // 4, 1):
             kept_keys, kept_frames, kept_order = prune(
-                [kept_keys] + pending_keys, kept_frames + pending_frames, [kept_order] + pending_order)
+                [kept_keys] + pending_keys, kept_frames + pending_frames,
+                [kept_order] + pending_order)
             pending_keys, pending_frames, pending_order, pending = [], [], [], 0
     if pending or not kept_frames:
         kept_keys, kept_frames, kept_order = prune(
