@@ -101,9 +101,7 @@ def select_clients_and_impostors(a, b, *, k=PAPER_K, client_threshold=PAPER_CLIE
                                  impostor_threshold=PAPER_IMPOSTOR_THRESHOLD,
                                  block_size=DEFAULT_BLOCK_SIZE, device="cpu"):
     """Algorithm 1 on the i-vectors ``a`` (n_A, d) and ``b`` (n_B, d): a :class:`Selection`."""
-    if a.shape[1] != b.shape[1]:
-        raise InputError(f"the vectors of A have dimension {a.shape[1]} but those of B "
-                         f"{b.shape[1]}")
+    _require_same_dimension(a, b)
     if k < 1:
         raise InputError(f"k must be at least 1, got {k}")
     client_scores, client_indices = nearest_by_cosine(a, a, k, block_size=block_size,
@@ -114,8 +112,16 @@ def select_clients_and_impostors(a, b, *, k=PAPER_K, client_threshold=PAPER_CLIE
                      client_threshold, impostor_threshold)
 
 
-def require_disjoint_keys(a_keys, b_keys, b_where=None):
-    """An InputError naming a key found in both A and B: they must be different utterances."""
+def _require_same_dimension(a, b, b_where=None):
+    if a.shape[1] != b.shape[1]:
+        raise InputError(f"the vectors of A have dimension {a.shape[1]} but those of B "
+                         f"{b.shape[1]}", b_where)
+
+
+def require_valid_databases(a_keys, a, b_keys, b, b_where=None):
+    """An InputError (naming B's table ``b_where``) for vectors of different dimensions or a key
+    found in both A and B: they must be different utterances."""
+    _require_same_dimension(a, b, b_where)
     shared = set(a_keys).intersection(b_keys)
     if shared:
         first = next(key for key in b_keys if key in shared)
