@@ -48,11 +48,14 @@ def nearest_by_cosine(queries, database, k, *, block_size=DEFAULT_BLOCK_SIZE, de
     device = torch.device(device)
     queries = queries.to(device)
     database = database.to(device)
+    # Every similarity block is written into this one buffer: no allocation per block.
+    buffer = torch.empty(min(block_size, queries.shape[0]) * min(block_size, database.shape[0]),
+                         dtype=torch.float32, device=device)
     starts = range(0, queries.shape[0], block_size)
     for start in progress(starts, desc="nearest neighbours", unit="block"):
         stop = min(start + block_size, queries.shape[0])
         top_scores, top_indices = _query_block_topk(
-            queries[start:stop], start if exclude_self else None, database, k, block_size)
+            queries[start:stop], start if exclude_self else None, database, k, block_size, buffer)
         scores[start:stop] = top_scores.cpu().numpy()
         indices[start:stop] = top_indices.cpu().numpy()
     return scores, indices
@@ -69,7 +72,7 @@ def _unit_rows(block):
     return block / torch.linalg.vector_norm(block, dim=1, keepdim=True)
 
 
-def _query_block_topk(query_block, self_offset, database, k, block_size):
+def _query_block_topk(query_block, self_offset, database, k, block_size, buffer):
     """Running top-k of one block of queries over every block of the database.
 
     ``self_offset`` is the database index of the block's first query when the
@@ -82,7 +85,8 @@ def _query_block_topk(query_block, self_offset, database, k, block_size):
     best_indices = torch.empty((rows, 0), dtype=torch.int64, device=device)
     for start in range(0, database.shape[0], block_size):
         stop = min(start + block_size, database.shape[0])
-        similarity = query_block @ _unit_rows(database[start:stop]).T
+        similarity = buffer[:rows * (stop - start)].view(rows, stop - start)
+        torch.mm(query_block, _unit_rows(database[start:stop]).T, out=similarity)
         if self_offset is not None:
             _mask_self(similarity, self_offset, start)
         block_scores, block_indices = _block_candidates(similarity, start, k)
@@ -110,8 +114,8 @@ def _block_candidates(similarity, offset, k):
     """
     rows, columns = similarity.shape
     all_indices = torch.arange(offset, offset + columns, device=similarity.device)
-    if columns <= k:
-        return similarity, all_indices.expand(rows, columns)
+    if columns <= k:  # (a copy: the similarity buffer is overwritten by the next block)
+        return similarity.clone(), all_indices.expand(rows, columns)
     values, positions = torch.topk(similarity, k + 1, dim=1, sorted=True)
     scores, indices = values[:, :k], positions[:, :k] + offset
     tied = torch.nonzero(values[:, k - 1] == values[:, k]).flatten()
