@@ -100,8 +100,9 @@ def main():
     full = measure("metricvox", args.anchors, args.database, args)
     small = measure("metricvox", args.anchors, args.database // 5, args)
     print(f"working memory with |B| = {args.database // 5} and {args.database}: "
-          f"{small['working_mb']:.0f} MB and {full['working_mb']:.0f} MB (flat: the similarity is "
-          "held one block at a time)")
+          f"{small['working_mb']:.0f} MB and {full['working_mb']:.0f} MB (the whole "
+          f"{args.anchors} x {args.database} float32 similarity matrix would be "
+          f"{args.anchors * args.database * 4 / 2**20:.0f} MB)")
     peer_anchors = min(args.peer_anchors, args.anchors)
     print(f"peer comparison on the first {peer_anchors} anchors against all {args.database} "
           f"(scikit-learn takes too long for {args.anchors}):")
