@@ -35,3 +35,14 @@ def test_run_local_reports_the_failed_job(tmp_path):
     assert proc.returncode == 1
     assert "1 of 3 jobs failed; see log/y.2.log" in proc.stderr
     assert "job 2 speaking" in proc.stderr
+
+
+def test_filter_scp_keeps_or_drops_the_listed_keys_in_table_order(tmp_path):
+    (tmp_path / "keys").write_text("c 3\na 1\n")
+    (tmp_path / "table").write_text("a x\nb y y\nc z\n")
+    keep = _bash(f"{UTILS}/filter_scp.sh keys table", tmp_path)
+    assert keep.stdout == "a x\nc z\n"
+    drop = _bash(f"{UTILS}/filter_scp.sh --exclude keys table", tmp_path)
+    assert drop.stdout == "b y y\n"
+    missing = _bash(f"{UTILS}/filter_scp.sh nokeys table", tmp_path)
+    assert missing.returncode == 1 and "nokeys: no such file" in missing.stderr
