@@ -4,7 +4,8 @@ The main process reads the input (which may be a pipe or stdin, so it cannot be
 split up front) and hands batches to the workers; at most ``2 * nj`` batches are in
 flight, so a large input is never read ahead into memory. The job (e.g. a UBM
 aligner, or an i-vector extractor) is sent to each worker once, when it starts.
-Each worker does its linear algebra on one thread: J processes use J cores.
+Each worker does its linear algebra on one thread (BLAS and torch read the thread
+variables set here when they load in the worker): J processes use J cores.
 """
 
 import collections
@@ -20,11 +21,6 @@ _job = None
 def _install(job):
     global _job
     _job = job
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
 
 
 def _run(batch):
