@@ -13,7 +13,7 @@ E-step, per batch of utterances, with w~ = w + o e_1 (see :mod:`metricvox.ivecto
 M-step (ivector-extractor-est)::
 
     T_c     = Y_c R_c^-1
-    Sigma_c = (S_c - T_c Y_c' - Y_c T_c' + T_c R_c T_c') / N_c
+    Sigma_c = (S_c - T_c Y_c' - Y_c T_c' + T_c R_c T_c') / N_c  =  (S_c - T_c Y_c') / N_c
               floored at 0.1 x the count-weighted mean covariance (Kaldi's variance floor),
     then minimum divergence: a whitening W of the i-vectors' covariance (posterior
     covariances included) and a Householder reflection H that turns the whitened mean
@@ -117,10 +117,10 @@ def maximisation(accumulator, totals, variance_floor_factor=0.1, min_count=100.0
         index = updated[chunk]
         quadratic = unpack_symmetric(accumulator.quadratic[index], accumulator.indices, rank)
         y = linear[index]
-        t = torch.linalg.solve(quadratic, y.transpose(1, 2)).transpose(1, 2)     # Y R^-1
-        cross = t @ y.transpose(1, 2)
-        sigma = (second[index] - cross - cross.transpose(1, 2)
-                 + t @ quadratic @ t.transpose(1, 2)) / counts[index, None, None]
+        factor = torch.linalg.cholesky(quadratic)
+        t = torch.cholesky_solve(y.transpose(1, 2), factor).transpose(1, 2)      # Y R^-1
+        # With T = Y R^-1, T R T' = T Y' = Y T': Sigma = (S - T Y') / N.
+        sigma = (second[index] - t @ y.transpose(1, 2)) / counts[index, None, None]
         projection[index] = t
         covars[index] = 0.5 * (sigma + sigma.transpose(1, 2))
     if len(updated):
