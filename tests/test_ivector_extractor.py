@@ -38,7 +38,8 @@ def test_posterior_mean_and_covariance_match_the_dense_supervector_solution():
         counts = np.repeat(zeroth[u], D)
         f = first[u].astype(np.float64).ravel()
         big_l = np.eye(R) + supervector_t.T @ precision @ (counts[:, None] * supervector_t)
-        expected = np.linalg.solve(big_l, supervector_t.T @ precision @ (f - counts * means.ravel()))
+        centred = f - counts * means.ravel()
+        expected = np.linalg.solve(big_l, supervector_t.T @ precision @ centred)
         np.testing.assert_allclose(ivectors[u], expected, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(posteriors.covariance()[u].numpy(), np.linalg.inv(big_l),
                                    rtol=1e-9, atol=1e-12)
@@ -57,8 +58,9 @@ def test_log_likelihood_is_the_marginal_gaussian_of_the_frames():
     utterances = [rng.normal(size=(n, D)) for n in (6, 9)]
     alignments = [rng.integers(0, C, len(x)) for x in utterances]
     zeroth = np.stack([np.bincount(a, minlength=C) for a in alignments]).astype(np.float64)
-    first = np.stack([np.eye(C)[a].T @ x for a, x in zip(alignments, utterances)]).astype(np.float32)
-    second = sum(np.einsum("tc,ti,tj->cij", np.eye(C)[a], x, x) for a, x in zip(alignments, utterances))
+    pairs = list(zip(alignments, utterances))
+    first = np.stack([np.eye(C)[a].T @ x for a, x in pairs]).astype(np.float32)
+    second = sum(np.einsum("tc,ti,tj->cij", np.eye(C)[a], x, x) for a, x in pairs)
     totals = TotalStats(zeroth.sum(0), first.astype(np.float64).sum(0), second,
                         int(zeroth.sum()), 0.0)
     got = extractor.log_likelihood([BatchStats(["a", "b"], zeroth, first)], totals)

@@ -52,7 +52,8 @@ def test_posteriors_are_the_ubm_s_over_the_selection_pruned_and_renormalised(ubm
     if kind == "diag":
         ubm = ubm.to_diag()
     num_gselect, min_post = 5, 0.1
-    selection = np.argsort(-_component_log_likes(ubm, frames, diagonal=True), axis=1)[:, :num_gselect]
+    diagonal = _component_log_likes(ubm, frames, diagonal=True)
+    selection = np.argsort(-diagonal, axis=1)[:, :num_gselect]
     log_likes = np.take_along_axis(_component_log_likes(ubm, frames, diagonal=kind == "diag"),
                                    selection, 1)
     expected = np.zeros((80, 12))

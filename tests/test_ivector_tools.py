@@ -47,7 +47,8 @@ def test_training_in_workers_equals_the_library_and_extraction_pipes_into_scorin
     ivectors = {k: v for b in batches for k, v in zip(b.keys, expected.extract(b))}
     for line in (data / "scores").read_text().splitlines():
         a, b, score = line.split()
-        cosine = ivectors[a] @ ivectors[b] / np.linalg.norm(ivectors[a]) / np.linalg.norm(ivectors[b])
+        x, y = ivectors[a], ivectors[b]
+        cosine = x @ y / np.linalg.norm(x) / np.linalg.norm(y)
         assert float(score) == pytest.approx(cosine, abs=1e-5)
 
 

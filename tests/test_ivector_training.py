@@ -89,7 +89,8 @@ def test_one_em_step_is_the_dense_closed_form(corpus):
 def test_minimum_divergence_maps_the_ivector_distribution_to_offset_e1_and_identity():
     rng = np.random.default_rng(0)
     rank, count = 5, 40
-    ivectors = rng.normal(size=(count, rank)) @ rng.normal(size=(rank, rank)) + rng.normal(size=rank)
+    mixing = rng.normal(size=(rank, rank))
+    ivectors = rng.normal(size=(count, rank)) @ mixing + rng.normal(size=rank)
     spread = rng.normal(size=(rank, rank))
     posterior_cov = spread @ spread.T / rank
     accumulator = EmAccumulator.__new__(EmAccumulator)

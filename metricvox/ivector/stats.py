@@ -65,7 +65,7 @@ class TotalStats:
     first: np.ndarray           # (C, D)
     second: np.ndarray          # (C, D, D)
     num_frames: int
-    log_likelihood: float       # sum over frames of the UBM log-likelihood on the selected Gaussians
+    log_likelihood: float       # sum of the frames' UBM log-likelihoods on the selected Gaussians
 
     def __add__(self, other):
         return TotalStats(self.zeroth + other.zeroth, self.first + other.first,
@@ -112,7 +112,8 @@ class UbmAligner:
         if self.num_gselect == self.num_components:
             selected = np.broadcast_to(np.arange(self.num_components), log_likes.shape).copy()
         else:
-            selected = np.argpartition(-log_likes, self.num_gselect - 1, axis=1)[:, :self.num_gselect]
+            top = np.argpartition(-log_likes, self.num_gselect - 1, axis=1)
+            selected = top[:, :self.num_gselect]
         return selected, np.take_along_axis(log_likes, selected, axis=1)
 
     def posteriors(self, frames):
