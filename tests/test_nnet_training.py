@@ -254,3 +254,17 @@ def test_mean_norm_travels_with_the_checkpoint_to_extraction(tmp_path, feats_dir
     frames = np.random.default_rng(0).normal(size=(50, FREQ_BINS)).astype(np.float32)
     np.testing.assert_allclose(embedder.utterance(frames), embedder.utterance(frames + 5.0),
                                atol=1e-4)
+
+
+def test_zero_epochs_saves_the_seeded_initial_model_untrained(tmp_path, feats_dir):
+    config = write_config(tmp_path / "random.yaml", base_config(epochs=0))
+    train(config, feats_dir, tmp_path / "random", seed=5)
+    saved = load_checkpoint(tmp_path / "random" / "last.pt")
+    assert saved["epoch"] == 0 and saved["history"] == []
+    # The same weights as a model freshly built under the same seed: nothing was trained.
+    torch.manual_seed(5)
+    fresh = build_model("thin_resnet34", freq_bins=FREQ_BINS, embedding_dim=16)
+    for name, tensor in fresh.state_dict().items():
+        assert torch.equal(tensor, saved["model"]["state"][name]), name
+    with pytest.raises(InputError, match="'epochs' must be a positive integer"):
+        validate_config(base_config(epochs=-1))

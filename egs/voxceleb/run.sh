@@ -5,8 +5,8 @@
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--nj J] [--device cuda|cpu]
 # --corpus names a directory holding VoxCeleb as distributed (vox1/wav/..., vox1/veri_test.txt,
 # vox2/dev/aac/...). Without it, stage 0 generates a synthetic stand-in corpus in that same
-# layout and every stage runs on it with the small settings of conf/standin/, so the data
-# preparation below is the one real data gets. Every stage can be rerun; finished work
+# layout and every stage runs on it with the quick settings of conf/standin-SIZE/, so the
+# data preparation below is the one real data gets. Every stage can be rerun; finished work
 # (whose final output exists) is skipped, and an interrupted training resumes.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,8 +32,11 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 standin=false
 if [ -z "$corpus" ]; then corpus=corpus/standin-$standin_size; standin=true; fi
 if $standin; then
-  confdir=conf/standin
-  : "${num_components:=64}" "${ivector_dim:=100}" "${lda_dim:=60}" "${mining_k:=3}"
+  confdir=conf/standin-$standin_size
+  case $standin_size in
+    mini) : "${num_components:=16}" "${ivector_dim:=20}" "${lda_dim:=6}" "${mining_k:=2}" ;;
+    *) : "${num_components:=64}" "${ivector_dim:=100}" "${lda_dim:=60}" "${mining_k:=3}" ;;
+  esac
 else
   confdir=conf
   : "${num_components:=1024}" "${ivector_dim:=400}" "${lda_dim:=200}" "${mining_k:=10}"
@@ -46,7 +49,7 @@ ivector_feats() {
 }
 test_trials=data/vox1_test/trials
 dev_trials=data/vox1_dev/trials_dev
-nnet_systems="siamese_double siamese_triple vgg_softmax vgg_amsoftmax resnet_multi"
+nnet_systems="vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax resnet_multi"
 
 if run_stage 0 && $standin; then
   echo "=== stage 0: synthetic stand-in corpus ($standin_size) in $corpus"
@@ -87,8 +90,13 @@ if run_stage 2; then
 fi
 
 if run_stage 3; then
-  echo "=== stage 3: UBM ($num_components), i-vectors ($ivector_dim), PLDA; GMM-UBM"
+  echo "=== stage 3: naive MFCC statistics; UBM ($num_components), i-vectors ($ivector_dim), PLDA; GMM-UBM"
   mkdir -p exp/ivector exp/scores
+  # The naive baseline: cosine between utterance means and standard deviations of the MFCCs.
+  [ -f exp/scores/mfcc_stats_vox1_test ] || \
+    metricvox-select-voiced-frames scp:data/vox1_test/feats.scp scp:data/vox1_test/vad.scp ark:- \
+      | metricvox-pool-feats --stats mean,std ark:- ark:- \
+      | metricvox-score --trials $test_trials ark:- exp/scores/mfcc_stats_vox1_test
   [ -f exp/ivector/ubm.npz ] || metricvox-train-ubm --num-components "$num_components" --full \
     --nj "$nj" --seed "$seed" "$(ivector_feats $train_set)" exp/ivector/ubm.npz
   [ -f exp/ivector/extractor.npz ] || metricvox-train-ivector-extractor --ubm exp/ivector/ubm.npz \
@@ -148,7 +156,8 @@ final_model() { if [ -f exp/$1/best.pt ]; then echo exp/$1/best.pt; else echo ex
 
 if run_stage 5; then
   echo "=== stage 5: double- and triple-branch Siamese networks from the mined lists; supervised VGG baselines"
-  for exp in siamese_double siamese_triple vgg_softmax vgg_amsoftmax; do
+  # vgg_random is the triple branch's encoder as initialised (epochs: 0), trained not at all.
+  for exp in vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax; do
     train_network $exp data/${train_set}_mel80
   done
 fi
@@ -185,7 +194,7 @@ fi
 
 if run_stage 8; then
   echo "=== stage 8: report"
-  systems="ivector_cosine ivector_plda gmm_ubm $nnet_systems siamese_fusion"
+  systems="mfcc_stats ivector_cosine ivector_plda gmm_ubm $nnet_systems siamese_fusion"
   mkdir -p exp/results
   tables=() curves=()
   for system in $systems; do

@@ -11,26 +11,32 @@ from metricvox.io import atomic_write
 from metricvox.metrics.eer import equal_error_rate
 from metricvox.metrics.error_rates import error_rates
 
-_TICKS_PERCENT = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 40]
-_LIMITS = (0.0005, 0.5)
+_TICKS_PERCENT = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 40, 60, 80]
+_LOW = 0.0005
+_LINE_STYLES = ("-", "--", "-.", ":")   # after each 10 colours, so no two curves look alike
 
 
 def plot_det(systems, path, title=None):
     """Write one DET plot (PNG, or any format matplotlib knows by ``path``'s suffix)
     with a curve per system. ``systems`` maps a label to ``(target_scores, nontarget_scores)``."""
-    figure = Figure(figsize=(5.5, 5.5))
+    # The legend goes below the axes, so the figure grows with the number of systems.
+    figure = Figure(figsize=(5.5, 5.5 + 0.18 * len(systems)))
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    low, high = _LIMITS
-    for label, (targets, nontargets) in systems.items():
+    eers = {label: equal_error_rate(*scores)[0] for label, scores in systems.items()}
+    # The usual frame ends at 50%; weak systems (high EER) get a larger one, not a cut curve.
+    low, high = _LOW, (0.5 if max(eers.values()) < 0.25 else 0.9)
+    for index, (label, (targets, nontargets)) in enumerate(systems.items()):
         rates = error_rates(targets, nontargets)
-        eer, _ = equal_error_rate(targets, nontargets)
         # Rates of 0 or 1 sit at minus/plus infinity on these axes: pin them to the frame.
         p_fa = norm.ppf(np.clip(rates.p_fa, low / 2, 1 - low / 2))
         p_miss = norm.ppf(np.clip(rates.p_miss, low / 2, 1 - low / 2))
-        axes.plot(p_fa, p_miss, label=f"{label} (EER {100 * eer:.2f}%)")
-    ticks = norm.ppf(np.array(_TICKS_PERCENT) / 100)
-    labels = [f"{t:g}" for t in _TICKS_PERCENT]
+        axes.plot(p_fa, p_miss, color=f"C{index % 10}",
+                  linestyle=_LINE_STYLES[index // 10 % len(_LINE_STYLES)],
+                  label=f"{label} (EER {100 * eers[label]:.2f}%)")
+    shown = [t for t in _TICKS_PERCENT if t / 100 <= high]
+    ticks = norm.ppf(np.array(shown) / 100)
+    labels = [f"{t:g}" for t in shown]
     for set_ticks, set_labels, set_limits in ((axes.set_xticks, axes.set_xticklabels, axes.set_xlim),
                                               (axes.set_yticks, axes.set_yticklabels, axes.set_ylim)):
         set_ticks(ticks)
@@ -43,7 +49,8 @@ def plot_det(systems, path, title=None):
     axes.grid(True, linewidth=0.4)
     if title:
         axes.set_title(title)
-    axes.legend(loc="upper right", fontsize="small")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
+                frameon=False)
     figure.tight_layout()
     buffer = io.BytesIO()
     suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png"

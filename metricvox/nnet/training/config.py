@@ -21,7 +21,7 @@ One file per experiment, copied into the experiment directory::
     optimiser: {name: adam, lr: 0.001, weight_decay: 0.0}   # sgd also takes momentum
     schedule: {name: step, every_epochs: 10, factor: 0.95}  # the singer paper's 5% every 10 epochs;
                                                             # cosine (min_lr) or none
-    epochs: 30
+    epochs: 30                 # 0: save the initialised model untrained (a random-init baseline)
     workers: 2                 # data loader processes
     validation: {data: data/vox1_test, metric: eer, trials: data/vox1_test/trials, patience: 5}
                                # optional; see validation.py
@@ -133,7 +133,8 @@ def validate_config(raw):
             raise InputError(f"config needs '{key}'")
     config["model"] = _named(config["model"], "model")
     config["loss"] = _named(config["loss"], "loss")
-    config["epochs"] = _positive(config["epochs"], "epochs")
+    if config["epochs"] != 0:
+        config["epochs"] = _positive(config["epochs"], "epochs")
     if config["workers"] != 0:
         config["workers"] = _positive(config["workers"], "workers")
 

@@ -287,6 +287,10 @@ def _train(config, data_dir, out_dir, checkpoint, init, device, seed, group):
         if group.is_main:
             stop = _end_of_epoch(run, figures, validator, out_dir)
         stop = group.from_main(stop)
+    if config["epochs"] == 0 and group.is_main and not run.history:
+        # No training asked for: the initialised model itself, e.g. a random-init baseline.
+        save_checkpoint(run.state(), os.path.join(out_dir, "last.pt"))
+        log.info("epochs: 0: saved the initialised model, untrained, as last.pt")
     return figures
 
 
