@@ -8,7 +8,7 @@ import yaml
 from conftest import assert_one_line_error, run_tool
 from metricvox.data.trials import read_scores
 from metricvox.errors import InputError
-from metricvox.io import MatrixWriter, read_matrix_dict
+from metricvox.io import MatrixWriter
 from metricvox.metrics import equal_error_rate
 from metricvox.mining.lists import write_pairs, write_triplets
 from metricvox.nnet.crop_sources import FeatureCrops

@@ -18,8 +18,6 @@ import logging
 import string
 from dataclasses import dataclass
 
-import numpy as np
-
 from metricvox.synth import audio_files, channel, seeding, speech, voice
 from metricvox.synth.parallel import in_processes
 

@@ -28,7 +28,7 @@ from metricvox.nnet.training.checkpoints import (load_checkpoint, load_model_wei
                                                  restore_rng_states, rng_states, save_checkpoint)
 from metricvox.nnet.training.config import load_config
 from metricvox.nnet.training.data import build_batches, build_dataset, describe_batches
-from metricvox.nnet.training.device import resolve_device
+from metricvox.device import resolve_device
 from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
 from metricvox.nnet.training.validation import Validator, best_so_far
