@@ -68,6 +68,41 @@ def test_trial_list_is_balanced_voxceleb_format(voxceleb_mini):
     assert len(set(lines)) == len(lines)
 
 
+def _lines(path):
+    return [line.split(" ") for line in path.read_text().splitlines()]
+
+
+def _meta(vox1):
+    rows = [line.split("\t") for line in (vox1 / "vox1_meta.csv").read_text().splitlines()]
+    assert rows[0] == ["VoxCeleb1 ID", "VGGFace1 ID", "Gender", "Nationality", "Set"]
+    return {row[0]: row[2:] for row in rows[1:]}
+
+
+def test_cleaned_extended_and_hard_lists_as_the_real_ones(voxceleb_mini):
+    vox1 = voxceleb_mini / "vox1"
+    meta = _meta(vox1)
+    wavs = {p.relative_to(vox1 / "wav").as_posix() for p in (vox1 / "wav").rglob("*.wav")}
+    assert set(meta) == {w.split("/")[0] for w in wavs}
+    assert {g for g, _, _ in meta.values()} == {"f", "m"}
+    test_speakers = {e.split("/")[0] for _, e, _ in _lines(vox1 / "veri_test.txt")}
+    assert {s for s, (_, _, split) in meta.items() if split == "test"} == test_speakers
+
+    original, cleaned = _lines(vox1 / "veri_test.txt"), _lines(vox1 / "veri_test2.txt")
+    assert 0 < len(cleaned) <= len(original) and all(t in original for t in cleaned)
+
+    for name in ("list_test_all2.txt", "list_test_hard2.txt"):
+        trials = _lines(vox1 / name)
+        assert trials and all(e in wavs and t in wavs for _, e, t in trials)
+        assert Counter(label for label, _, _ in trials) == {"1": len(trials) // 2, "0": len(trials) // 2}
+        for label, enroll, test in trials:
+            assert label == ("1" if enroll.split("/")[0] == test.split("/")[0] else "0")
+    extended = _lines(vox1 / "list_test_all2.txt")
+    assert {e.split("/")[0] for _, e, _ in extended} - test_speakers, "-E must reach the dev speakers"
+    for label, enroll, test in _lines(vox1 / "list_test_hard2.txt"):
+        if label == "0":  # -H: a non-target shares gender and nationality with the enrollment
+            assert meta[enroll.split("/")[0]][:2] == meta[test.split("/")[0]][:2]
+
+
 def test_vox2_is_16k_aac_in_mp4(voxceleb_mini):
     files = sorted((voxceleb_mini / "vox2" / "dev" / "aac").rglob("*.m4a"))
     assert files

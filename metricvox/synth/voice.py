@@ -29,6 +29,7 @@ class Voice:
     rate: float               # speaking-rate factor (>1 faster)
     vibrato_rate: float       # Hz
     vibrato_depth: float      # semitones
+    female: bool = False      # the speaker's gender (corpus metadata, e.g. vox1_meta.csv)
 
     def formant_targets(self, symbol):
         if symbol in phones.VOWELS:
@@ -53,7 +54,8 @@ def random_voice(rng, spread=1.0):
         jitter=float(np.exp(rng.normal(np.log(0.008), 0.4))),
         shimmer=float(np.exp(rng.normal(np.log(0.05), 0.4))),
         rate=float(np.exp(rng.normal(0.0, 0.12 * spread))),
-        vibrato_rate=float(rng.uniform(4.5, 6.5)), vibrato_depth=float(rng.uniform(0.2, 0.8)))
+        vibrato_rate=float(rng.uniform(4.5, 6.5)), vibrato_depth=float(rng.uniform(0.2, 0.8)),
+        female=bool(female))
 
 
 def session_voice(voice, rng, amount=1.0):

@@ -2,13 +2,19 @@
 
     vox1/wav/idNNNNN/<11-char video id>/<nnnnn>.wav    16 kHz, 16-bit PCM, mono
     vox1/veri_test.txt                                  "1|0 enroll test" per line
+    vox1/veri_test2.txt                                 the cleaned list: veri_test minus a few trials
+    vox1/list_test_all2.txt                             VoxCeleb1-E: trials over all of VoxCeleb1
+    vox1/list_test_hard2.txt                            VoxCeleb1-H: non-targets of the same gender
+                                                        and nationality
+    vox1/vox1_meta.csv                                  id, name, gender, nationality, set (tabs)
     vox2/dev/aac/idNNNNN/<video id>/<nnnnn>.m4a         16 kHz AAC (only when ffmpeg exists)
 
 VoxCeleb1 test speakers are id10270, id10271, ...; VoxCeleb1 dev speakers id10001,
 id10002, ... (below the test range); VoxCeleb2 dev speakers id00012, id00013, ...
 All three sets are disjoint. ``veri_test.txt`` pairs test utterances only, half
 targets (the same speaker, from another video whenever there is one) and half
-non-targets, grouped by enrollment utterance as in the real list.
+non-targets, grouped by enrollment utterance as in the real list. The -E and -H lists
+span the dev speakers too, as the real ones do; with fewer trials per enrollment.
 
 Each speaker is a :class:`~metricvox.synth.voice.Voice`; each video gets its own
 session variant of the voice and its own channel (microphone, room, background
@@ -31,6 +37,9 @@ SPEAKER_SPREAD = 2.0     # how far apart speakers' voices are
 SESSION_VARIATION = 0.8  # how much one speaker's voice drifts between videos
 CHANNEL_SEVERITY = 0.6   # how much microphones, rooms and noise differ between videos
 _VIDEO_ID_CHARS = string.ascii_letters + string.digits + "-_"
+NATIONALITIES = ("USA", "UK", "India")  # few, so that -H groups have several speakers
+CLEANED_FRACTION = 0.01  # veri_test2 drops this share of veri_test's trials (mislabelled, in reality)
+META_HEADER = "VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\n"
 log = logging.getLogger(__name__)
 
 
@@ -46,7 +55,7 @@ class Size:
 
 
 # Bumped whenever a size's content changes, so an older corpus is not taken for this one.
-GENERATION = 2
+GENERATION = 3
 SIZES = {
     # VoxCeleb2 dev is the papers' training set, so it is the largest part; VoxCeleb1 dev
     # serves for validation.
@@ -80,15 +89,19 @@ def speaker_recordings(seed, speaker, size):
             yield vid, u + 1, audio_files.scaled_to_peak(recorded, level * utt_rng.uniform(0.8, 1.0))
 
 
+def _write_wavs(items, sample_rate):
+    for path, audio in items:
+        audio_files.write_audio(path, audio, sample_rate)
+
+
 def _write_speaker(job):
-    """Write one speaker's files; returns their paths relative to the root."""
+    """Write one speaker's files (all at once: m4a encoding has a cost per call); returns
+    their paths relative to the root."""
     root, speaker, seed, size, suffix, write = job
-    written = []
-    for vid, number, audio in speaker_recordings(seed, speaker, size):
-        rel = f"{speaker}/{vid}/{number:05d}.{suffix}"
-        write(root / rel, audio, SAMPLE_RATE)
-        written.append(rel)
-    return written
+    items = [(f"{speaker}/{vid}/{number:05d}.{suffix}", audio)
+             for vid, number, audio in speaker_recordings(seed, speaker, size)]
+    write([(root / rel, audio) for rel, audio in items], SAMPLE_RATE)
+    return [rel for rel, _ in items]
 
 
 def _write_speakers(root, speakers, seed, size, suffix, write, nj):
@@ -97,8 +110,20 @@ def _write_speakers(root, speakers, seed, size, suffix, write, nj):
     return dict(zip(speakers, files))
 
 
-def verification_trials(utterances, per_enrollment, rng):
-    """Balanced VoxCeleb-style trials: [(label, enroll, test)], label 1 = same speaker."""
+def speaker_meta(seed, speaker):
+    """(gender 'f'|'m', nationality) of ``speaker``: the gender of its voice, a seeded nationality."""
+    female = voice.random_voice(seeding.stream(seed, "voxceleb", speaker), SPEAKER_SPREAD).female
+    nationality = seeding.stream(seed, "voxceleb", speaker, "meta").choice(NATIONALITIES)
+    return ("f" if female else "m"), str(nationality)
+
+
+def verification_trials(utterances, per_enrollment, rng, same_group=None):
+    """Balanced VoxCeleb-style trials: [(label, enroll, test)], label 1 = same speaker.
+
+    ``same_group(a, b)``, when given, restricts the non-targets to speakers b in the
+    enrollment speaker a's group (VoxCeleb1-H: the same gender and nationality); an
+    enrollment whose group has no other speaker gets no trials.
+    """
     all_utts = sorted(u for utts in utterances.values() for u in utts)
     trials = []
     for enroll in all_utts:
@@ -106,11 +131,37 @@ def verification_trials(utterances, per_enrollment, rng):
         same = [u for u in utterances[speaker] if u != enroll]
         other_video = [u for u in same if u.split("/")[1] != video]
         pool = other_video if len(other_video) >= per_enrollment else same
-        targets = rng.choice(pool, size=min(per_enrollment, len(pool)), replace=False)
-        others = [u for u in all_utts if not u.startswith(speaker + "/")]
-        nontargets = rng.choice(others, size=len(targets), replace=False)
+        others = [u for u in all_utts if not u.startswith(speaker + "/")
+                  and (same_group is None or same_group(speaker, u.split("/")[0]))]
+        count = min(per_enrollment, len(pool), len(others))
+        targets = rng.choice(pool, size=count, replace=False)
+        nontargets = rng.choice(others, size=count, replace=False)
         trials += [(1, enroll, str(t)) for t in targets] + [(0, enroll, str(n)) for n in nontargets]
     return trials
+
+
+def _write_trials(path, trials):
+    path.write_text("".join(f"{label} {enroll} {test}\n" for label, enroll, test in trials))
+
+
+def _write_vox1_lists(vox1, seed, size, dev_utts, test_utts):
+    """veri_test.txt, its cleaned version, the -E and -H lists and vox1_meta.csv."""
+    trials = verification_trials(test_utts, size.trials_per_enrollment, seeding.stream(seed, "voxceleb", "trials"))
+    _write_trials(vox1 / "veri_test.txt", trials)
+    dropped = seeding.stream(seed, "voxceleb", "cleaned").random(len(trials)) < CLEANED_FRACTION
+    _write_trials(vox1 / "veri_test2.txt", [t for t, drop in zip(trials, dropped) if not drop])
+    everyone = {**dev_utts, **test_utts}
+    meta = {speaker: speaker_meta(seed, speaker) for speaker in sorted(everyone)}
+    per_enrollment = max(1, size.trials_per_enrollment // 2)
+    _write_trials(vox1 / "list_test_all2.txt", verification_trials(
+        everyone, per_enrollment, seeding.stream(seed, "voxceleb", "trials", "E")))
+    _write_trials(vox1 / "list_test_hard2.txt", verification_trials(
+        everyone, per_enrollment, seeding.stream(seed, "voxceleb", "trials", "H"),
+        same_group=lambda a, b: meta[a] == meta[b]))
+    (vox1 / "vox1_meta.csv").write_text(META_HEADER + "".join(
+        f"{speaker}\tSpeaker_{speaker[2:]}\t{gender}\t{nationality}\t"
+        f"{'test' if speaker in test_utts else 'dev'}\n"
+        for speaker, (gender, nationality) in meta.items()))
 
 
 def write_corpus(out, size, seed, nj=1):
@@ -122,12 +173,11 @@ def write_corpus(out, size, seed, nj=1):
     vox2 = [f"id{FIRST_VOX2_SPEAKER + i:05d}" for i in range(size.vox2_speakers)]
     assert FIRST_DEV_SPEAKER + size.dev_speakers <= FIRST_TEST_SPEAKER
     wav_root = out / "vox1" / "wav"
-    _write_speakers(wav_root, dev, seed, size, "wav", audio_files.write_audio, nj)
-    test_utts = _write_speakers(wav_root, test, seed, size, "wav", audio_files.write_audio, nj)
-    trials = verification_trials(test_utts, size.trials_per_enrollment, seeding.stream(seed, "voxceleb", "trials"))
-    (out / "vox1" / "veri_test.txt").write_text("".join(f"{l} {e} {t}\n" for l, e, t in trials))
+    dev_utts = _write_speakers(wav_root, dev, seed, size, "wav", _write_wavs, nj)
+    test_utts = _write_speakers(wav_root, test, seed, size, "wav", _write_wavs, nj)
+    _write_vox1_lists(out / "vox1", seed, size, dev_utts, test_utts)
     if audio_files.have_ffmpeg():
-        _write_speakers(out / "vox2" / "dev" / "aac", vox2, seed, size, "m4a", audio_files.write_m4a,
+        _write_speakers(out / "vox2" / "dev" / "aac", vox2, seed, size, "m4a", audio_files.write_m4a_files,
                         nj)
     else:
         log.warning("ffmpeg not found: VoxCeleb2 part (vox2/dev/aac, m4a) skipped")
