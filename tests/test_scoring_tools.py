@@ -81,6 +81,17 @@ def test_results_table(tmp_path):
     assert_one_line_error(proc, f"{tmp_path / 'c'}:1", "expected 'EER: x%'")
 
 
+def test_results_table_wide_puts_trial_lists_side_by_side(tmp_path):
+    (tmp_path / "a").write_text("EER: 12.500%\nminDCF(p=0.01): 0.7000\nminDCF(p=0.05): 0.5000\n")
+    (tmp_path / "b").write_text("EER: 3.250%\nminDCF(p=0.01): 0.2500\nminDCF(p=0.05): 0.1000\n")
+    (tmp_path / "c").write_text("EER: 20.000%\nminDCF(p=0.01): 0.9000\nminDCF(p=0.05): 0.8000\n")
+    proc = run_tool("metricvox-results-table", "--wide", f"base:O={tmp_path / 'a'}",
+                    f"base:H={tmp_path / 'c'}", f"net:O={tmp_path / 'b'}")
+    assert proc.stdout.decode().splitlines() == [
+        "| system | O EER (%) | O minDCF(p=0.01) | H EER (%) | H minDCF(p=0.01) |", "|---|---|---|---|---|",
+        "| base | 12.50 | 0.7000 | 20.00 | 0.9000 |", "| net | 3.25 | 0.2500 |  |  |"]
+
+
 @pytest.fixture
 def crop_sets(tmp_path):
     # Utterance x: two crops; y: two crops; z: one vector. Dimension 2.

@@ -37,3 +37,31 @@ def results_table(rows):
             cells.append("" if value is None else (f"{value:.2f}" if column == "EER" else f"{value:.4f}"))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def wide_results_table(rows):
+    """Markdown with one row per system and, per trial list, its EER and first minDCF.
+
+    Lists and systems keep the order of ``rows``; a system not scored on a list has
+    empty cells there.
+    """
+    systems, lists, cells = [], [], {}
+    for system, trials, measures in rows:
+        systems += [system] if system not in systems else []
+        lists += [trials] if trials not in lists else []
+        cells[system, trials] = measures
+    dcfs = [m for _, _, measures in rows for m in measures if m.startswith("minDCF")]
+    dcf = dcfs[0] if dcfs else None
+    header = ["system"]
+    for trials in lists:
+        header += [f"{trials} EER (%)"] + ([f"{trials} {dcf}"] if dcf else [])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for system in systems:
+        row = [system]
+        for trials in lists:
+            measures = cells.get((system, trials), {})
+            row.append(f"{measures['EER']:.2f}" if "EER" in measures else "")
+            if dcf:
+                row.append(f"{measures[dcf]:.4f}" if dcf in measures else "")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
