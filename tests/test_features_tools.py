@@ -65,6 +65,29 @@ def test_presets_config_and_types_give_the_papers_dimensions(corpus, tmp_path):
         assert {m.shape[1] for m in _read(out).values()} == {dim}, (type_name, preset)
 
 
+def test_also_writes_other_presets_from_the_same_decode(corpus, tmp_path):
+    run_tool("metricvox-compute-feats", "--type", "mfcc", "--dither=0",
+             "--also", f"siamese-logmel80=ark:{tmp_path / 'mel.ark'}",
+             "--also", f"multimetric-spectrogram161=ark:{tmp_path / 'spec.ark'}",
+             f"scp:{corpus}", f"ark:{tmp_path / 'mfcc.ark'}")
+    for name, args in (("mfcc", ["--type", "mfcc", "--dither=0"]), ("mel", ["--preset", "siamese-logmel80"]),
+                       ("spec", ["--preset", "multimetric-spectrogram161"])):
+        run_tool("metricvox-compute-feats", *args, f"scp:{corpus}", f"ark:{tmp_path / name}-alone.ark")
+        together, alone = _read(tmp_path / f"{name}.ark"), _read(tmp_path / f"{name}-alone.ark")
+        assert sorted(together) == sorted(alone) == ["utt0", "utt1", "utt2"]
+        for key in alone:
+            np.testing.assert_array_equal(together[key], alone[key])
+    # Another sample frequency cannot share the decode; nothing is written.
+    proc = run_tool("metricvox-compute-feats", "--type", "mfcc",
+                    "--also", f"urbansound-mfcc-stats=ark:{tmp_path / 'u.ark'}",
+                    f"scp:{corpus}", f"ark:{tmp_path / 'm2.ark'}", check=False)
+    assert_one_line_error(proc, "48000 Hz", "16000 Hz")
+    assert not (tmp_path / "u.ark").exists() and not (tmp_path / "m2.ark").exists()
+    proc = run_tool("metricvox-compute-feats", "--type", "mfcc", "--also", "nonsense=ark:x.ark", f"scp:{corpus}",
+                    f"ark:{tmp_path / 'm3.ark'}", check=False)
+    assert_one_line_error(proc, "--also", "PRESET=WSPECIFIER")
+
+
 def test_mfcc_stats_preset_resamples_when_allowed(corpus, tmp_path):
     out = tmp_path / "stats.ark"
     proc = run_tool("metricvox-compute-feats", "--preset", "urbansound-mfcc-stats",

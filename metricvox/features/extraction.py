@@ -1,6 +1,7 @@
 """Computing features for every utterance of a wav table into a feature archive."""
 
 import logging
+from contextlib import ExitStack
 import zlib
 
 import numpy as np
@@ -52,9 +53,11 @@ class FeatureExtractor:
 
 
 def compute_feats_table(wav_rspecifier, feats_wspecifier, extractor, segments=None,
-                        allow_resample=False):
+                        allow_resample=False, also=()):
     """Features of every utterance of ``wav_rspecifier`` written to ``feats_wspecifier``.
 
+    ``also``: more ``(extractor, wspecifier)`` outputs computed from the same decoded
+    audio (one decode for several front ends; all must share the sample frequency).
     A wav at another rate than the options' sample frequency is an InputError
     unless ``allow_resample``. Returns the number of utterances written.
     """
@@ -62,15 +65,23 @@ def compute_feats_table(wav_rspecifier, feats_wspecifier, extractor, segments=No
     if rate != int(rate):
         raise InputError(f"--sample-frequency={rate} is not a whole number of Hz")
     rate = int(rate)
+    for other, wspecifier in also:
+        if other.options.sample_frequency != rate:
+            raise InputError(f"the {other.type_name} features for {wspecifier} are at "
+                             f"{other.options.sample_frequency:g} Hz, the main ones at {rate} Hz: "
+                             "one decode can only feed front ends of the same sample frequency")
+    outputs = [(extractor, feats_wspecifier)] + list(also)
     count = 0
     audio = iter_audio(wav_rspecifier, segments=segments, sample_rate=rate,
                        allow_resample=allow_resample)
-    with MatrixWriter(feats_wspecifier) as writer:
+    with ExitStack() as stack:
+        writers = [(ext, stack.enter_context(MatrixWriter(wspec))) for ext, wspec in outputs]
         # iter_audio refuses (or resamples) audio at another rate than ``rate``.
         for utt_id, samples, _ in progress(audio, desc=extractor.type_name, unit="utt"):
-            writer.write(utt_id, extractor(utt_id, samples))
+            for ext, writer in writers:
+                writer.write(utt_id, ext(utt_id, samples))
             count += 1
-    if count == 0:
-        raise InputError("no utterance in the wav table", wav_rspecifier)
-    log.info("computed %s features for %d utterances", extractor.type_name, count)
+        if count == 0:
+            raise InputError("no utterance in the wav table", wav_rspecifier)
+    log.info("computed %s features for %d utterances", "+".join(e.type_name for e, _ in outputs), count)
     return count
