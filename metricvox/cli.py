@@ -23,6 +23,7 @@ keeps its own meaning.
 
 import logging
 import os
+import signal
 import sys
 
 import click
@@ -110,6 +111,9 @@ class Tool(click.Command):
         # click's own reporting is several lines ("Usage: ... Error: ..."): report every
         # failure as the one line the error contract promises instead.
         name = _tool_name()
+        # SIGTERM (kill, Slurm's scancel and time limit) unwinds like Ctrl-C, so that every
+        # output being written is discarded rather than left half-written.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except InputError as error:
@@ -127,6 +131,10 @@ class Tool(click.Command):
         if not standalone_mode:
             return status
         sys.exit(status if isinstance(status, int) else 0)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _tool_name():

@@ -80,3 +80,31 @@ def test_usage_errors_are_one_line_too():
     assert proc.returncode == 2
     assert_one_line_error(proc, "No such option '--no-such-option'")
     assert _run("--help").returncode == 0
+
+
+def test_sigterm_mid_output_leaves_nothing_behind(tmp_path):
+    """A tool killed (kill, scancel, a time limit) while writing discards its outputs."""
+    import os
+    import signal
+    import time
+
+    import kaldiio
+    import numpy as np
+
+    with open(tmp_path / "one.ark", "wb") as stream:
+        kaldiio.save_ark(stream, {"a": np.ones((3, 2), np.float32)})
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen(["metricvox-copy-matrix", "ark:-", f"ark,scp:{out}/x.ark,{out}/x.scp"],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write((tmp_path / "one.ark").read_bytes())  # one entry, then the input stalls
+    proc.stdin.flush()
+    deadline = time.time() + 60
+    while not any(out.iterdir()) and time.time() < deadline:  # the temporary outputs exist
+        time.sleep(0.05)
+    assert any(out.iterdir())
+    os.kill(proc.pid, signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert stderr.decode().strip().splitlines()[-1] == "metricvox-copy-matrix: aborted"
+    assert list(out.iterdir()) == []
