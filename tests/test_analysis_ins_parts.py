@@ -72,6 +72,14 @@ def test_multitaper_spectrogram_matches_the_dft_sum():
             assert spectrogram[frame, 9 * f_index] == pytest.approx(expected, rel=1e-4, abs=1e-6)
 
 
+def test_multitaper_spectrogram_in_blocks_is_the_same(monkeypatch):
+    import metricvox.analysis.multitaper as multitaper
+    x = np.random.default_rng(8).standard_normal(5000)
+    whole = multitaper_spectrogram(x, 200, 70, tapers=4)
+    monkeypatch.setattr(multitaper, "_BLOCK_VALUES", 3 * 4 * 200)  # 3 frames per FFT call
+    np.testing.assert_array_equal(multitaper_spectrogram(x, 200, 70, tapers=4), whole)
+
+
 def test_kl_lsd_distance_is_zero_for_identical_spectra():
     g = np.array([[0.5, 2.0, 1.0, 4.0]])
     assert kl_lsd_distance(g, g[0])[0] == 0.0

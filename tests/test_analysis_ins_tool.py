@@ -108,6 +108,8 @@ def test_bad_options_and_labels(data):
     proc = run_tool("metricvox-ins", *FAST, "--utt2label", labels, scp, data / "o.txt", check=False)
     assert_one_line_error(proc, str(labels), "'n2' has no label")
     assert not (data / "o.txt").exists() and not (data / "o.txt.classes").exists()
+    proc = run_tool("metricvox-ins", scp, data / "no_dir" / "ins.txt", check=False)
+    assert_one_line_error(proc, "no_dir/ins.txt", "does not exist")
     (data / "empty.scp").write_text("")
     proc = run_tool("metricvox-ins", f"scp:{data / 'empty.scp'}", "-", check=False)
     assert_one_line_error(proc, "no recording")

@@ -81,7 +81,7 @@ def index_of_nonstationarity(signal, scales=DEFAULT_SCALES, *, surrogates=DEFAUL
         raise ValueError(f"expected a 1-d signal, got shape {signal.shape}")
     if surrogates < 2:
         raise ValueError(f"need at least 2 surrogates for a threshold, got {surrogates}")
-    if not np.any(signal != signal.flat[0] if signal.size else False):
+    if signal.size == 0 or np.all(signal == signal[0]):
         raise ValueError("the signal is constant (silent): it has no INS")
     rng = np.random.default_rng(rng)
     layouts = [analysis_layout(len(signal), float(s), tapers, min_frames) for s in scales]

@@ -17,6 +17,10 @@ import scipy.fft
 
 from metricvox.analysis.hermite_tapers import hermite_tapers
 
+# Values (frames x tapers x FFT bins) transformed per FFT call: 8M, about 100 MB of
+# single-precision input and output.
+_BLOCK_VALUES = 8 * 1024 * 1024
+
 
 def frame_starts(signal_length, window_length, hop):
     """First sample of every frame that fits entirely in the signal, ``hop`` apart."""
@@ -39,11 +43,18 @@ def multitaper_spectrogram(signal, window_length, hop, tapers=5):
         tapers = hermite_tapers(window_length, tapers)
     tapers = np.asarray(tapers, dtype=np.float32)
     starts = frame_starts(len(signal), window_length, hop)
-    windows = np.lib.stride_tricks.sliding_window_view(signal, window_length)[starts]
-    # One FFT call over every (frame, taper) pair: (frames, K, window) -> (frames, K, bins).
-    spectra = scipy.fft.rfft(windows[:, None, :] * tapers[None], n=fft_size(window_length), axis=-1)
-    power = spectra.real ** 2 + spectra.imag ** 2
-    return power.mean(axis=1, dtype=np.float64)
+    windows = np.lib.stride_tricks.sliding_window_view(signal, window_length)
+    size = fft_size(window_length)
+    spectrogram = np.empty((len(starts), size // 2 + 1))
+    # One FFT call over every (frame, taper) pair of a block of frames, blocks sized so
+    # that long recordings at large scales do not need gigabytes at once.
+    block = max(1, _BLOCK_VALUES // (len(tapers) * size))
+    for first in range(0, len(starts), block):
+        framed = windows[starts[first:first + block]]
+        spectra = scipy.fft.rfft(framed[:, None, :] * tapers[None], n=size, axis=-1)
+        power = spectra.real ** 2 + spectra.imag ** 2
+        spectrogram[first:first + block] = power.mean(axis=1, dtype=np.float64)
+    return spectrogram
 
 
 def fft_size(window_length):
