@@ -87,14 +87,30 @@ def test_bad_audio_is_a_one_line_error_and_no_output(data):
     soundfile.write(nan, samples, RATE, subtype="FLOAT")
     short = data / "short.wav"
     soundfile.write(short, np.random.default_rng(0).standard_normal(800) * 0.1, RATE)
-    cases = [(data / "missing.wav", "does not exist"), (empty, "no audio samples"),
-             (nan, "NaN"), (short, "shorter than")]
+    cases = [(data / "missing.wav", "does not exist"), (empty, "no audio samples"), (nan, "NaN")]
     out = data / "out.txt"
     for path, message in cases:
         scp = _wav_scp(data, [("a", data / "n1.wav"), ("b", path)])
         proc = run_tool("metricvox-ins", *FAST, f"scp:{scp}", out, check=False)
         assert_one_line_error(proc, f"{scp}:2", message)
         assert not out.exists()
+
+
+def test_recordings_too_short_or_silent_are_skipped_with_a_warning(data):
+    short = data / "short.wav"
+    soundfile.write(short, np.random.default_rng(0).standard_normal(800) * 0.1, RATE)
+    silent = data / "silent.wav"
+    soundfile.write(silent, np.zeros(RATE), RATE)
+    scp = _wav_scp(data, [("a", data / "n1.wav"), ("b", short), ("c", silent)])
+    proc = run_tool("metricvox-ins", *FAST, f"scp:{scp}", "-")
+    assert {line.split()[0] for line in proc.stdout.decode().splitlines()} == {"a"}
+    assert f"{scp}:2: skipped recording 'b'" in proc.stderr and "shorter than" in proc.stderr
+    assert f"{scp}:3: skipped recording 'c'" in proc.stderr and "silent" in proc.stderr
+    assert "skipped 2 of 3 recordings" in proc.stderr
+    scp = _wav_scp(data, [("b", short), ("c", silent)])
+    proc = run_tool("metricvox-ins", *FAST, f"scp:{scp}", data / "out.txt", check=False)
+    assert_one_line_error(proc, f"{scp}:1", "no recording could be analysed", "shorter than")
+    assert not (data / "out.txt").exists()
 
 
 def test_bad_options_and_labels(data):

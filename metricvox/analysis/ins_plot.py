@@ -29,10 +29,8 @@ def plot_ins_by_class(summaries, path, title=None):
         scales = [r.scale for r in rows]
         colour = f"C{index % 10}"
         style = _LINE_STYLES[index // 10 % len(_LINE_STYLES)]
-        fraction = max(r.nonstationary_fraction for r in rows)
         axes.plot(scales, [r.mean_ins for r in rows], color=colour, linestyle=style, marker="o",
-                  markersize=3.5, label=f"{label} (n={rows[0].count}, up to "
-                                        f"{100 * fraction:.0f}% non-stat.)")
+                  markersize=3.5, label=f"{label} (n={rows[0].count})")
         axes.plot(scales, [r.mean_threshold for r in rows], color=colour, linestyle="--",
                   linewidth=0.9, alpha=0.7)
     values = [r.mean_ins for r in summaries] + [r.mean_threshold for r in summaries]
@@ -50,6 +48,6 @@ def plot_ins_by_class(summaries, path, title=None):
     figure.tight_layout()
     buffer = io.BytesIO()
     suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png"
-    figure.savefig(buffer, format=suffix)
+    figure.savefig(buffer, format=suffix, bbox_inches="tight")  # the legend may be wider than the axes
     with atomic_write(path, "wb") as out:
         out.write(buffer.getvalue())
