@@ -8,7 +8,7 @@ import scipy.stats
 
 from metricvox.analysis.gamma_threshold import gamma_parameters, stationarity_threshold
 from metricvox.analysis.hermite_tapers import HALF_SUPPORT, hermite_tapers
-from metricvox.analysis.ins import analysis_layout, index_of_nonstationarity
+from metricvox.analysis.ins import NotAnalysable, analysis_layout, index_of_nonstationarity
 from metricvox.analysis.multitaper import fft_frequencies, multitaper_spectrogram
 from metricvox.analysis.spectral_distance import (kl_lsd_distance, log_spectral_deviation,
                                                   symmetric_kl)
@@ -127,7 +127,7 @@ def test_layout_keeps_enough_frames_and_refuses_short_windows():
     assert (window, hop) == (320, 160)
     window, hop = analysis_layout(32000, 0.5)
     assert window == 16000 and 1 + (32000 - window) // hop >= 32
-    with pytest.raises(ValueError, match="shorter than"):
+    with pytest.raises(NotAnalysable, match="shorter than"):
         analysis_layout(1000, 0.01)
     with pytest.raises(ValueError, match="between 0 and 1"):
         analysis_layout(1000, 1.0)
@@ -138,5 +138,5 @@ def test_same_seed_same_ins_and_silence_is_refused():
     first = index_of_nonstationarity(x, [0.05], surrogates=5, rng=11)
     assert first == index_of_nonstationarity(x, [0.05], surrogates=5, rng=11)
     assert first != index_of_nonstationarity(x, [0.05], surrogates=5, rng=12)
-    with pytest.raises(ValueError, match="silent"):
+    with pytest.raises(NotAnalysable, match="silent"):
         index_of_nonstationarity(np.zeros(4000), [0.05], surrogates=5, rng=0)

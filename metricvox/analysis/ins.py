@@ -37,6 +37,10 @@ DEFAULT_MIN_FRAMES = 32
 MIN_WINDOW = 32
 
 
+class NotAnalysable(ValueError):
+    """The signal has no INS at the scales asked: too short for a window, or silent."""
+
+
 class InsPoint(namedtuple("InsPoint", "scale window ins threshold")):
     """The INS at one scale: Th/T, the window in samples, the index and its 95% threshold."""
 
@@ -50,18 +54,18 @@ class InsPoint(namedtuple("InsPoint", "scale window ins threshold")):
 def analysis_layout(length, scale, tapers=DEFAULT_TAPERS, min_frames=DEFAULT_MIN_FRAMES):
     """(window, hop) in samples for scale Th/T on a signal of ``length`` samples.
 
-    ValueError when the scale is outside (0, 1) or the window would be too short for
-    the tapers or too long to leave ``min_frames`` frames.
+    ValueError when the scale is outside (0, 1); NotAnalysable when the window would be
+    too short for the tapers or too long to leave ``min_frames`` frames.
     """
     if not 0 < scale < 1:
         raise ValueError(f"scale Th/T must be between 0 and 1, got {scale:g}")
     window = int(round(scale * length))
     shortest = max(MIN_WINDOW, 4 * tapers)
     if window < shortest:
-        raise ValueError(f"at scale {scale:g} the window is {window} samples, shorter than the "
+        raise NotAnalysable(f"at scale {scale:g} the window is {window} samples, shorter than the "
                          f"{shortest} that {tapers} tapers need (the signal has {length} samples)")
     if length - window < min_frames - 1:
-        raise ValueError(f"at scale {scale:g} the window of {window} samples leaves fewer than "
+        raise NotAnalysable(f"at scale {scale:g} the window of {window} samples leaves fewer than "
                          f"{min_frames} frames in {length} samples")
     hop = max(1, min(window // 2, (length - window) // (min_frames - 1)))
     return window, hop
@@ -72,9 +76,9 @@ def index_of_nonstationarity(signal, scales=DEFAULT_SCALES, *, surrogates=DEFAUL
                              lsd_weight=DEFAULT_LSD_WEIGHT, level=DEFAULT_LEVEL):
     """A list of :class:`InsPoint`, one per scale, for a real 1-d ``signal``.
 
-    ``rng`` (a numpy Generator, or a seed) draws the surrogates' phases. ValueError
-    for a scale the signal cannot be analysed at, a silent signal, or fewer than 2
-    surrogates.
+    ``rng`` (a numpy Generator, or a seed) draws the surrogates' phases.
+    NotAnalysable for a signal too short for a scale or silent; ValueError for a
+    scale outside (0, 1) or fewer than 2 surrogates.
     """
     signal = np.asarray(signal, dtype=np.float64)
     if signal.ndim != 1:
@@ -82,7 +86,7 @@ def index_of_nonstationarity(signal, scales=DEFAULT_SCALES, *, surrogates=DEFAUL
     if surrogates < 2:
         raise ValueError(f"need at least 2 surrogates for a threshold, got {surrogates}")
     if signal.size == 0 or np.all(signal == signal[0]):
-        raise ValueError("the signal is constant (silent): it has no INS")
+        raise NotAnalysable("the signal is constant (silent): it has no INS")
     rng = np.random.default_rng(rng)
     layouts = [analysis_layout(len(signal), float(s), tapers, min_frames) for s in scales]
     taper_sets = {window: hermite_tapers(window, tapers) for window, _ in layouts}
@@ -100,7 +104,11 @@ def index_of_nonstationarity(signal, scales=DEFAULT_SCALES, *, surrogates=DEFAUL
     for i, (scale, (window, _)) in enumerate(zip(scales, layouts)):
         reference = theta_surrogates[:, i]
         if not reference.mean() > 0:
-            raise ValueError(f"the surrogates' statistic is zero at scale {scale:g}")
-        ins = float(np.sqrt(theta[i] / reference.mean()))
-        points.append(InsPoint(float(scale), window, ins, stationarity_threshold(reference, level)))
+            raise NotAnalysable(f"the surrogates' statistic is zero at scale {scale:g}")
+        try:
+            threshold = stationarity_threshold(reference, level)
+        except ValueError:
+            raise NotAnalysable(f"the surrogates' statistics are all equal at scale {scale:g}") from None
+        points.append(InsPoint(float(scale), window, float(np.sqrt(theta[i] / reference.mean())),
+                               threshold))
     return points

@@ -19,7 +19,7 @@ import zlib
 
 import numpy as np
 
-from metricvox.analysis.ins import index_of_nonstationarity
+from metricvox.analysis.ins import NotAnalysable, index_of_nonstationarity
 from metricvox.data.audio import read_audio, resample, wav_table_path
 from metricvox.data.tables import read_table
 from metricvox.errors import InputError
@@ -51,7 +51,7 @@ def ins_of_recordings(wav_rspecifier, scales, *, surrogates, tapers, seed=0, sam
         try:
             points = index_of_nonstationarity(samples, scales, surrogates=surrogates, tapers=tapers,
                                               rng=recording_rng(seed, row.key))
-        except ValueError as error:
+        except NotAnalysable as error:
             reason = f"recording '{row.key}' ({len(samples) / rate:.3f} s at {rate} Hz): {error}"
             log.warning("%s:%d: skipped %s", table, row.line, reason)
             skipped.append((row.line, reason))
