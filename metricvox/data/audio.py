@@ -74,7 +74,8 @@ def resample(samples, orig_rate, new_rate):
     return out.astype(np.float32, copy=False)
 
 
-def _wav_table_path(wav_rspecifier):
+def wav_table_path(wav_rspecifier):
+    """The file of a wav rspecifier (``scp:data/wav.scp`` or a bare path; ``-`` = stdin)."""
     spec = str(wav_rspecifier)
     kind, colon, path = spec.partition(":")
     if not colon:
@@ -101,7 +102,7 @@ def iter_audio(wav_rspecifier, *, segments=None, sample_rate=None, allow_resampl
     ``sample_rate``: the rate expected; other rates are an error unless
     ``allow_resample``. Keys come in table order (C-sorted).
     """
-    table = _wav_table_path(wav_rspecifier)
+    table = wav_table_path(wav_rspecifier)
     recordings = read_table(table, min_fields=2)
     if segments is None:
         for row in recordings:

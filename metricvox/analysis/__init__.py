@@ -1,0 +1,1 @@
+"""Signal analysis: the index of non-stationarity (INS)."""
