@@ -40,3 +40,13 @@ def test_read_modes_are_refused(tmp_path):
     with pytest.raises(ValueError):
         with atomic_write(tmp_path / "x", "r+"):
             pass
+
+
+def test_missing_output_directory_is_a_one_line_error(tmp_path):
+    from conftest import assert_one_line_error, run_tool
+
+    (tmp_path / "a.txt").write_text("EER: 1.0%\n")
+    proc = run_tool("metricvox-results-table", "--out", tmp_path / "no" / "such" / "R.md",
+                    f"x:y={tmp_path / 'a.txt'}", check=False)
+    assert_one_line_error(proc, f"{tmp_path / 'no' / 'such' / 'R.md'}", "cannot write here",
+                          "No such file or directory")

@@ -11,6 +11,8 @@ import os
 import sys
 import tempfile
 
+from metricvox.errors import InputError
+
 
 class AtomicFile:
     """A temporary file that becomes ``path`` on :meth:`commit`, or vanishes on :meth:`discard`."""
@@ -20,7 +22,10 @@ class AtomicFile:
             raise ValueError(f"atomic files are write-only, got mode {mode!r}")
         self.path = os.fspath(path)
         directory, name = os.path.split(self.path)
-        fd, self.temp_path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory or ".")
+        try:
+            fd, self.temp_path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory or ".")
+        except OSError as error:  # no such directory, no permission, a file in the way...
+            raise InputError(f"cannot write here: {error.strerror}", self.path) from None
         encoding = None if "b" in mode else "utf-8"
         self.file = os.fdopen(fd, mode, encoding=encoding)
 
