@@ -1,7 +1,7 @@
-"""The MFCC + linear SVM baseline of the acoustic-source paper.
+"""The MFCC + linear SVM baseline of the acoustic-source paper: its scores and its file.
 
-scikit-learn's ``LinearSVC`` (liblinear) behind a ``StandardScaler``: the paper
-asks for a linear kernel, and liblinear solves the linear problem directly in
+Trained by :mod:`metricvox.eval.class_svm_training`: scikit-learn's
+``LinearSVC`` (liblinear) behind a ``StandardScaler``. The paper asks for a linear kernel, and liblinear solves the linear problem directly in
 time linear in the number of frames, where ``SVC(kernel='linear')`` (libsvm)
 builds kernel rows and grows quadratically or worse -- impractical for the
 hundreds of thousands of frames of UrbanSound. Several classes are handled one
@@ -19,49 +19,14 @@ The model is a pickle of ``{"format", "classes", "dim", "pipeline"}``, written
 atomically.
 """
 
-import logging
 import pickle
 
 import numpy as np
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
 
 from metricvox.errors import InputError
-from metricvox.eval.labelled_frames import labelled_utterances
 from metricvox.io import atomic_write
 
-log = logging.getLogger(__name__)
-
 FORMAT = "metricvox-class-svm-1"
-
-
-def training_frames(frames, labels, max_frames_per_utt, seed=0):
-    """(X, y): the frames of the labelled utterances, at most ``max_frames_per_utt`` from each
-    (0: all), drawn with a generator seeded by ``seed`` in table order."""
-    rng = np.random.default_rng(seed)
-    parts, targets = [], []
-    for _utt, label, matrix in labelled_utterances(frames, labels):
-        if max_frames_per_utt and matrix.shape[0] > max_frames_per_utt:
-            chosen = np.sort(rng.choice(matrix.shape[0], max_frames_per_utt, replace=False))
-            matrix = matrix[chosen]
-        parts.append(matrix)
-        targets += [label] * matrix.shape[0]
-    return np.concatenate(parts), np.array(targets)
-
-
-def train_class_svm(features, targets, c=1.0, max_iter=10000, seed=0, where=None):
-    """The fitted scaler + LinearSVC pipeline on frames ``features`` of classes ``targets``."""
-    classes = np.unique(targets)
-    if classes.size < 2:
-        raise InputError(f"an SVM needs at least two classes with features, got "
-                         f"{classes.size} ({', '.join(map(str, classes))})", where)
-    pipeline = make_pipeline(StandardScaler(),
-                             LinearSVC(C=c, max_iter=max_iter, random_state=seed))
-    log.info("training a linear SVM on %d frames of dimension %d, %d classes",
-             features.shape[0], features.shape[1], classes.size)
-    pipeline.fit(features, targets)
-    return pipeline
 
 
 def class_decision_values(pipeline, frames):
