@@ -58,9 +58,10 @@ def test_gmm_scores_equal_scipy_mixture_log_likelihoods(tool, tmp_path):
                            rng.uniform(0.5, 2.0, size=(3, 2)))
     save_class_gmms(models, tmp_path / "model")
     test = {"t1": rng.normal(size=(7, 2)), "t2": rng.normal(size=(4, 2)) + 1.0}
-    feats = _write_ark(tmp_path / "test.ark", test)
-    tool("metricvox-score-classes", "--method", "gmm", "--model", tmp_path / "model", feats,
-         tmp_path / "scores")
+    feats = _write_ark(tmp_path / "test.ark", {**test, "t3": rng.normal(size=(3, 2))})
+    (tmp_path / "utts").write_text("t1 x\nt2 y\n")
+    tool("metricvox-score-classes", "--method", "gmm", "--model", tmp_path / "model",
+         "--utts", tmp_path / "utts", feats, tmp_path / "scores")
     scores = read_class_scores(tmp_path / "scores")
     assert scores.classes == ["dog", "siren"] and scores.utts == ["t1", "t2"]
     for i, utt in enumerate(scores.utts):

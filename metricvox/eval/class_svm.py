@@ -1,8 +1,9 @@
 """The MFCC + linear SVM baseline of the acoustic-source paper: its scores and its file.
 
 Trained by :mod:`metricvox.eval.class_svm_training`: scikit-learn's
-``LinearSVC`` (liblinear) behind a ``StandardScaler``. The paper asks for a linear kernel, and liblinear solves the linear problem directly in
-time linear in the number of frames, where ``SVC(kernel='linear')`` (libsvm)
+``LinearSVC`` (liblinear) behind a ``StandardScaler``. The paper asks for a
+linear kernel, and liblinear solves the linear problem directly in time linear
+in the number of frames, where ``SVC(kernel='linear')`` (libsvm)
 builds kernel rows and grows quadratically or worse -- impractical for the
 hundreds of thousands of frames of UrbanSound. Several classes are handled one
 against the rest. The features are standardised because the 275 MFCC statistics
