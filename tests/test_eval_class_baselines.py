@@ -52,10 +52,10 @@ def _two_class_frames(rng, num_utts=6, frames=60, dim=4, gap=8.0):
 def test_gmm_scores_equal_scipy_mixture_log_likelihoods(tool, tmp_path):
     rng = np.random.default_rng(3)
     models = {}
-    for name in ("dog", "siren"):
-        weights = rng.uniform(0.2, 1.0, size=3)
-        models[name] = Gmm(weights / weights.sum(), rng.normal(size=(3, 2)),
-                           rng.uniform(0.5, 2.0, size=(3, 2)))
+    for name, size in (("dog", 3), ("siren", 2)):
+        weights = rng.uniform(0.2, 1.0, size=size)
+        models[name] = Gmm(weights / weights.sum(), rng.normal(size=(size, 2)),
+                           rng.uniform(0.5, 2.0, size=(size, 2)))
     save_class_gmms(models, tmp_path / "model")
     test = {"t1": rng.normal(size=(7, 2)), "t2": rng.normal(size=(4, 2)) + 1.0}
     feats = _write_ark(tmp_path / "test.ark", {**test, "t3": rng.normal(size=(3, 2))})

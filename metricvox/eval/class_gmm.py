@@ -13,6 +13,7 @@ not a model.
 import os
 
 import numpy as np
+from scipy.special import logsumexp
 
 from metricvox.data.tables import read_table, write_table
 from metricvox.errors import InputError
@@ -52,8 +53,18 @@ def gmm_class_scores(models, utterances):
     """(utts, classes, (N, C) scores): each utterance's average frame log-likelihood under
     each class's GMM. ``utterances`` yields (utt, frames) of the models' dimension."""
     classes = sorted(models)
+    # Every class's components side by side in one model: one matrix product per file
+    # instead of one per class (several times faster when BLAS threads compete for cores).
+    kind = "full" if any(models[name].kind == "full" for name in classes) else "diag"
+    parts = [models[name] if kind == "diag" else models[name].to_full() for name in classes]
+    stacked = Gmm(np.concatenate([m.weights for m in parts]),
+                  np.concatenate([m.means for m in parts]),
+                  np.concatenate([m.covars for m in parts]))
+    bounds = np.cumsum([m.num_components for m in parts])[:-1]
     utts, rows = [], []
     for utt, frames in utterances:
+        joint = stacked.component_log_likelihoods(frames)
         utts.append(utt)
-        rows.append([float(np.mean(models[name].log_likelihood(frames))) for name in classes])
+        rows.append([float(np.mean(logsumexp(block, axis=1)))
+                     for block in np.split(joint, bounds, axis=1)])
     return utts, classes, np.array(rows).reshape(len(utts), len(classes))
