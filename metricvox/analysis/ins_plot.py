@@ -7,12 +7,10 @@ when the INS spans more than a factor of 20, as it does once any class is strong
 non-stationary.
 """
 
-import io
-
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from metricvox.io import atomic_write
+from metricvox.io.figure_file import save_figure
 
 _LINE_STYLES = ("-", "--", "-.", ":")   # after each 10 colours, so no two classes look alike
 
@@ -46,8 +44,4 @@ def plot_ins_by_class(summaries, path, title=None):
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small",
                 frameon=False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png"
-    figure.savefig(buffer, format=suffix, bbox_inches="tight")  # the legend may be wider than the axes
-    with atomic_write(path, "wb") as out:
-        out.write(buffer.getvalue())
+    save_figure(figure, path, bbox_inches="tight")  # the legend may be wider than the axes

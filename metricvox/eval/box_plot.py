@@ -4,7 +4,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from metricvox.eval.figure_file import save_figure
+from metricvox.io.figure_file import save_figure
 
 
 def plot_boxes(systems, path, ylabel="balanced accuracy (%)", title=None):

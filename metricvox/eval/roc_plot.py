@@ -5,7 +5,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
 
-from metricvox.eval.figure_file import save_figure
+from metricvox.io.figure_file import save_figure
 
 _LINE_STYLES = ("-", "--", "-.", ":")   # after each 10 colours, so no two curves look alike
 

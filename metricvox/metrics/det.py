@@ -1,13 +1,11 @@
 """Detection error trade-off (DET) plots: miss against false-alarm rate on normal-deviate axes."""
 
-import io
-
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from metricvox.io import atomic_write
+from metricvox.io.figure_file import save_figure
 from metricvox.metrics.eer import equal_error_rate
 from metricvox.metrics.error_rates import error_rates
 
@@ -52,8 +50,4 @@ def plot_det(systems, path, title=None):
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
                 frameon=False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png"
-    figure.savefig(buffer, format=suffix)
-    with atomic_write(path, "wb") as out:
-        out.write(buffer.getvalue())
+    save_figure(figure, path)
