@@ -158,3 +158,4 @@ def test_spleeter_backend_runs_the_command_it_should(recordings, tmp_path):
     assert rate == 22050
     inner = slice(200, -200)  # away from the resampling filters' edges
     np.testing.assert_allclose(separated[inner], 0.75 * original.mean(axis=1)[inner], atol=2e-3)
+

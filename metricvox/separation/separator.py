@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from metricvox.errors import InputError
 from metricvox.separation import stft
 from metricvox.separation.weights import STEMS, load_unets
 
@@ -62,7 +63,7 @@ class TorchSeparator:
         if channels == 1:
             signal = signal.expand(NETWORK_CHANNELS, n)
         elif channels != NETWORK_CHANNELS:
-            raise ValueError(f"Spleeter separates mono or stereo audio, got {channels} channels")
+            raise InputError(f"Spleeter separates mono or stereo audio, got {channels} channels")
         hann = stft.window(self.device)
         outputs = {stem: np.zeros((NETWORK_CHANNELS, n), dtype=np.float32) for stem in stems}
         inverses = {stem: stft.OverlapAdd(outputs[stem], hann) for stem in stems}
