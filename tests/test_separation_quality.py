@@ -3,9 +3,10 @@ vocal stem than the mixture is (issue 6's check that the Spleeter network and we
 
 Two 5 s tracks of the stand-in (the real layout: MP3 mixes, clean stems) go through the
 table separation at 16 kHz, as the recipe runs it. The SDR of the separated vocals and of
-the mixture, both against the clean vocal stem resampled to 16 kHz. Observed: the
-separated vocals gain 10-15 dB SDR over the mixture (see bench/separation_quality.py for
-more tracks); asserted: at least 6 dB on each track, and SI-SDR likewise.
+the mixture, both against the clean vocal stem resampled to 16 kHz. Observed: these two
+tracks gain 11 dB in SDR and in SI-SDR; over the first 10 tracks of the mini stand-in
+(bench/separation_quality.py) 6.3-14.3 dB SDR, 4.1-14.2 dB SI-SDR, 11.3 / 10.4 dB on
+average. Asserted: at least 3 dB on every track, and 6 dB on average.
 """
 import numpy as np
 import pytest
@@ -17,7 +18,8 @@ from metricvox.separation.wav_table import separate_wav_table
 from metricvox.synth import singer
 
 RATE = 16000
-MARGIN_DB = 6.0
+MARGIN_DB = 3.0       # every track
+MEAN_MARGIN_DB = 6.0  # on average
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,7 @@ def _at_16k(path):
 def test_separated_vocals_beat_the_mixture_by_a_wide_margin(separated):
     root, tracks = separated
     assert len(tracks) == 2
+    gains = {}
     for track in tracks:
         clean = _at_16k(root / "stems" / "singer0001" / track / "vocals.wav")
         mixture = _at_16k(root / "audio" / "singer0001" / f"{track}.mp3")
@@ -49,6 +52,9 @@ def test_separated_vocals_beat_the_mixture_by_a_wide_margin(separated):
         for measure in (sdr, si_sdr):
             gain = measure(clean, vocals) - measure(clean, mixture)
             assert gain >= MARGIN_DB, (track, measure.__name__, gain)
+            gains.setdefault(measure.__name__, []).append(gain)
+    for name, values in gains.items():
+        assert np.mean(values) >= MEAN_MARGIN_DB, (name, values)
 
 
 def test_sdr_formulas_on_known_cases():
