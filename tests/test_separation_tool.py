@@ -11,22 +11,12 @@ import soundfile as sf
 from conftest import REPO, assert_one_line_error
 from metricvox.errors import InputError
 from metricvox.separation.wav_table import separate_wav_table
-
-
-def _tones(seconds, rate, channels, pitch):
-    t = np.arange(int(seconds * rate)) / rate
-    mono = 0.3 * np.sin(2 * np.pi * pitch * t) + 0.1 * np.sin(2 * np.pi * 3.3 * pitch * t)
-    return np.repeat(mono[:, None], channels, axis=1).astype(np.float32)
+from separation_inputs import HalfSeparator, write_recordings
 
 
 @pytest.fixture
 def recordings(tmp_path):
-    """wav.scp with a stereo 22.05 kHz WAV and a mono 44.1 kHz WAV read through a pipe."""
-    sf.write(tmp_path / "a.wav", _tones(1.5, 22050, 2, 440), 22050, subtype="PCM_16")
-    sf.write(tmp_path / "b.wav", _tones(1.0, 44100, 1, 300), 44100, subtype="PCM_16")
-    scp = tmp_path / "wav.scp"
-    scp.write_text(f"rec-a {tmp_path}/a.wav\nrec-b cat {tmp_path}/b.wav |\n")
-    return scp
+    return write_recordings(tmp_path)
 
 
 def _run(*args, env=None):
@@ -72,15 +62,6 @@ def test_missing_audio_is_reported_before_any_work(tmp_path):
     proc = _run(f"scp:{scp}", tmp_path / "out")
     assert_one_line_error(proc, f"{scp}:1", "does not exist")
     _assert_nothing_half_written(tmp_path / "out")
-
-
-class HalfSeparator:
-    """Cheap stand-in separator for the table logic: vocals = half the mixture."""
-
-    sample_rate = 44100
-
-    def separate(self, waveform, stems):
-        return {stem: 0.5 * waveform for stem in stems}
 
 
 def _table_error(scp, out):

@@ -7,10 +7,11 @@ import soundfile as sf
 
 from metricvox.errors import InputError
 from metricvox.separation.wav_table import separate_wav_table
-from test_separation_tool import HalfSeparator, recordings  # noqa: F401 (a fixture)
+from separation_inputs import HalfSeparator, write_recordings
 
 
-def test_worker_processes_write_the_same_outputs(recordings, tmp_path):  # noqa: F811
+def test_worker_processes_write_the_same_outputs(tmp_path):
+    recordings = write_recordings(tmp_path)
     separate_wav_table(f"scp:{recordings}", tmp_path / "one", HalfSeparator)
     (tmp_path / "bad.wav").write_bytes(b"RIFF but nothing else")
     scp = tmp_path / "with-bad.scp"
@@ -24,4 +25,5 @@ def test_worker_processes_write_the_same_outputs(recordings, tmp_path):  # noqa:
         two, _ = sf.read(tmp_path / "two" / "wav" / f"{key}.wav")
         np.testing.assert_array_equal(one, two)
         assert np.abs(one).max() > 0.05
-    assert sorted(p.name for p in (tmp_path / "two" / "wav").iterdir()) == ["rec-a.wav", "rec-b.wav"]
+    written = sorted(p.name for p in (tmp_path / "two" / "wav").iterdir())
+    assert written == ["rec-a.wav", "rec-b.wav"]

@@ -87,7 +87,7 @@ class OverlapAdd:
         self._emit(self.carry, self.next_frame)
 
     def _emit(self, blocks, first_block):
-        """Write finished hop blocks; block b holds samples [b*step - length, (b+1)*step - length)."""
+        """Write finished hop blocks; block b is samples [b*step - length, (b+1)*step - length)."""
         samples = (blocks / self.gain).reshape(blocks.shape[0], -1)
         start = first_block * FRAME_STEP - FRAME_LENGTH
         n = self.out.shape[1]

@@ -1,4 +1,4 @@
-"""Separate every recording of a Kaldi wav.scp into ``OUT_DIR/wav/<key>.wav`` and ``OUT_DIR/wav.scp``.
+"""Separate every recording of a wav.scp into ``OUT_DIR/wav/<key>.wav`` and ``OUT_DIR/wav.scp``.
 
 Each recording is decoded (files or ``cmd |`` pipes, keeping its channels),
 resampled to the separator's 44.1 kHz, separated, the chosen stem averaged to mono,
