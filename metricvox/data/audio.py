@@ -1,7 +1,8 @@
 """Read audio named in Kaldi tables: files (any format libsndfile decodes) and ``cmd |`` pipes.
 
 Samples come back as float32 mono in [-1, 1] (integer PCM is scaled by
-soundfile; multi-channel audio is averaged to mono). With a ``segments`` file,
+soundfile; multi-channel audio is averaged to mono), or with their channels kept
+for the few users that need them (stereo vocal separation). With a ``segments`` file,
 each recording is decoded once and every segment cut from it.
 """
 
@@ -26,10 +27,11 @@ _PASSBAND_EDGE = 0.90
 _STOPBAND_DB = 80.0
 
 
-def read_audio(source, *, where=None):
+def read_audio(source, *, where=None, mono=True):
     """Decode ``source`` (a file path or a ``"cmd args |"`` pipe) to (float32 mono samples, rate).
 
     ``where`` = (table_path, line) is named in errors instead of the source itself.
+    ``mono=False`` keeps the channels: samples come back as (samples, channels).
     """
     path, line = where if where else (str(source), None)
     if is_pipe(source):
@@ -47,10 +49,11 @@ def read_audio(source, *, where=None):
         raise InputError(f"cannot decode audio in {name}: {error}", path, line) from None
     if samples.shape[0] == 0:
         raise InputError(f"{name} holds no audio samples", path, line)
-    mono = samples[:, 0] if samples.shape[1] == 1 else samples.mean(axis=1, dtype=np.float32)
-    if not np.isfinite(mono).all():
+    if mono:
+        samples = samples[:, 0] if samples.shape[1] == 1 else samples.mean(axis=1, dtype=np.float32)
+    if not np.isfinite(samples).all():
         raise InputError(f"{name} holds NaN or infinite samples", path, line)
-    return np.ascontiguousarray(mono), int(rate)
+    return np.ascontiguousarray(samples), int(rate)
 
 
 def _lowpass(up, down):
