@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, assert_one_line_error
 
 RECIPE = REPO / "egs" / "singer5057"
 sys.path.insert(0, str(RECIPE / "local"))
@@ -122,6 +122,14 @@ def test_track_without_phrases_gets_its_voiced_region_from_the_vad(prepared):
     inside = sum(min(e, 4.8) - max(s, 1.0) for s, e in regions if e > 1.0 and s < 4.8)
     total = sum(e - s for s, e in regions)
     assert inside >= 0.9 * 3.8 and total <= 3.8 + 0.3, regions
+
+
+def test_a_bad_catalogue_row_is_one_line_error_naming_file_and_line(tmp_path):
+    (tmp_path / "catalogue.csv").write_text("singer,track,album,set\nsingerA,t1,a,train\n"
+                                            "singerA,t2,a,dev\n")
+    proc = subprocess.run([sys.executable, str(RECIPE / "local" / "prepare_catalogue.py"),
+                           str(tmp_path), str(tmp_path / "data")], capture_output=True, text=True)
+    assert_one_line_error(proc, "catalogue.csv:3", "set must be train or test", "'dev'")
 
 
 # --- the recipe ---------------------------------------------------------------------------

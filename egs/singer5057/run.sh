@@ -37,7 +37,7 @@ if $standin; then
   confdir=conf/standin-$standin_size
   case $standin_size in
     mini) : "${train_clips:=3}" "${test_clips:=3}" "${min_spacing:=0.5}" "${queries_per_singer:=10}" "${trials_per_singer:=20}" ;;
-    *) : "${train_clips:=6}" "${test_clips:=3}" "${min_spacing:=1.0}" "${queries_per_singer:=20}" "${trials_per_singer:=60}" ;;
+    *) : "${train_clips:=4}" "${test_clips:=3}" "${min_spacing:=1.0}" "${queries_per_singer:=20}" "${trials_per_singer:=60}" ;;
   esac
 else
   confdir=conf

@@ -51,7 +51,7 @@ def vad_regions(samples, rate, extractor, vad_options, key):
 
 def eligible_starts(regions, duration, clip_seconds, min_voiced):
     """Start times (s, on the 10 ms grid) of the clips that fit the track and are voiced enough."""
-    cells = int(round(duration / GRID))
+    cells = int(duration / GRID + 1e-6)  # down: no clip may end past the last sample
     width = int(round(clip_seconds / GRID))
     if width > cells:
         return np.zeros(0)
