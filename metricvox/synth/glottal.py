@@ -34,7 +34,12 @@ def glottal_source(f0, sample_rate, rng, open_quotient=0.6, tilt=0.3,
     cycle = np.floor(phase).astype(int)
     phase = np.cumsum(f0 / period_scale[cycle]) / sample_rate
     cycle = np.floor(phase).astype(int)
-    amplitude = np.clip(1.0 + shimmer * rng.standard_normal(n_cycles + 1), 0.2, None)[cycle]
+    levels = 1.0 + shimmer * rng.standard_normal(n_cycles + 1)
+    if cycle[-1] >= len(levels):
+        # Jitter can drift a long track past the margin; draw the missing cycles after the
+        # others, so that every track that fitted keeps its samples.
+        levels = np.concatenate([levels, 1.0 + shimmer * rng.standard_normal(cycle[-1] + 1 - len(levels))])
+    amplitude = np.clip(levels, 0.2, None)[cycle]
     flow = _pulse_shape(phase - cycle, open_quotient) * amplitude
     # Lip radiation differentiates the flow; scaling by the mean f0 keeps the level
     # of the derivative about the same for low and high voices.

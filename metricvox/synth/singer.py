@@ -42,8 +42,10 @@ class Size:
 
 
 # Bumped whenever a size's content changes, so an older corpus is not taken for this one.
-GENERATION = 1
-SIZES = {"mini": Size(seen=2, seen_tested=1, unseen=1, seconds=6.0),
+GENERATION = 2
+# mini has three test singers per set: with fewer, identification is trivially right and
+# a verification list has no non-target trial.
+SIZES = {"mini": Size(seen=4, seen_tested=3, unseen=3, seconds=6.0),
          "small": Size(seen=16, seen_tested=4, unseen=4, seconds=15.0)}
 
 
