@@ -14,13 +14,15 @@ def _random_full(rng, components=3, dim=4):
     return Gmm(weights, rng.normal(size=(components, dim)), covars)
 
 
-@pytest.mark.parametrize("kind", ["diag", "full"])
-def test_component_log_likelihoods_match_scipy(kind):
+@pytest.mark.parametrize("kind,block_values", [("diag", None), ("full", None), ("full", 30)])
+def test_component_log_likelihoods_match_scipy(kind, block_values, monkeypatch):
+    if block_values:  # frames in blocks of 2 (C x D = 12 values a frame), the last one short
+        monkeypatch.setattr("metricvox.gmm.model._BLOCK_VALUES", block_values)
     rng = np.random.default_rng(0)
     model = _random_full(rng)
     if kind == "diag":
         model = model.to_diag()
-    frames = rng.normal(size=(20, 4))
+    frames = rng.normal(size=(21, 4))
     expected = np.stack([
         np.log(model.weights[c]) + multivariate_normal(
             model.means[c], model.to_full().covars[c]).logpdf(frames)

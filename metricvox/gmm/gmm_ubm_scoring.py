@@ -26,6 +26,7 @@ from metricvox.errors import InputError
 from metricvox.gmm.frames import checked_frames
 
 log = logging.getLogger(__name__)
+_MODEL_CACHE_BYTES = 256 * 2 ** 20
 
 # A test utterance's frames, its UBM component log-likelihoods (T, C) or (T, top_c), its
 # frame log-likelihoods under the UBM and, with top_c, the components kept per frame.
@@ -53,14 +54,19 @@ class GmmUbmScorer:
             joint = np.take_along_axis(joint, selected, axis=1)
         return _TestSide(frames, joint, logsumexp(joint, axis=1), selected)
 
-    def score(self, means, test):
-        """Average log-likelihood ratio of ``test`` (a :meth:`test_side`) for adapted ``means``."""
+    def model_side(self, means):
+        """What a model's trials share: the slope v_c and offset of its affine term."""
         delta = means - self.ubm.means
         if self.ubm.kind == "diag":
             slope = self._precision * delta
         else:
             slope = np.einsum("cde,ce->cd", self._precision, delta)
-        offset = (self.ubm.means * slope).sum(1) + 0.5 * (delta * slope).sum(1)
+        return slope, (self.ubm.means * slope).sum(1) + 0.5 * (delta * slope).sum(1)
+
+    def score(self, means, test, model=None):
+        """Average log-likelihood ratio of ``test`` (a :meth:`test_side`) for adapted ``means``
+        (``model``: their :meth:`model_side`, when already computed)."""
+        slope, offset = model if model is not None else self.model_side(means)
         if test.selected is None:
             adapted = test.joint + test.frames @ slope.T - offset
         else:
@@ -89,7 +95,8 @@ def score_trials(trials, ubm, enroll_means, test_features, *, top_c=0, where=Non
     trials_of = defaultdict(list)
     for trial in trials:
         trials_of[trial.test].append(trial)
-    scores = {}
+    scores, models = {}, {}  # models: enrollments' model sides, reused across their trials
+    max_models = max(1, _MODEL_CACHE_BYTES // (8 * ubm.means.size + 8 * ubm.num_components))
     for utterance, frames in test_features:
         wanted = [t for t in trials_of.get(utterance, ()) if t.enroll in enroll_means]
         if not wanted:
@@ -99,8 +106,12 @@ def score_trials(trials, ubm, enroll_means, test_features, *, top_c=0, where=Non
             raise InputError(f"utterance '{utterance}': no frames to score", test_where)
         test = scorer.test_side(frames)
         for trial in wanted:
-            means = _checked_means(enroll_means[trial.enroll], trial.enroll, ubm, enroll_where)
-            scores[trial.enroll, trial.test] = scorer.score(means, test)
+            if trial.enroll not in models:
+                means = _checked_means(enroll_means[trial.enroll], trial.enroll, ubm, enroll_where)
+                if len(models) >= max_models:  # bounded memory: forget the oldest model
+                    del models[next(iter(models))]
+                models[trial.enroll] = scorer.model_side(means)
+            scores[trial.enroll, trial.test] = scorer.score(None, test, models[trial.enroll])
     scored = [(t.enroll, t.test, scores[t.enroll, t.test]) for t in trials
               if (t.enroll, t.test) in scores]
     if not scored:
