@@ -92,3 +92,13 @@ def test_run_slurm_reports_the_failed_job_and_needs_sbatch(tmp_path):
     assert "1 of 3 jobs failed; see log/y.2.log" in proc.stderr and "job 2 speaking" in proc.stderr
     proc = _bash(f"PATH=/usr/bin:/bin {UTILS}/run_slurm.sh log/z.log true", tmp_path)
     assert proc.returncode == 1 and "sbatch not found" in proc.stderr
+
+
+def test_select_scores_picks_a_lists_trials_in_its_order(tmp_path):
+    (tmp_path / "union").write_text("a b 0.5\na c -1\nb c 2\n")
+    (tmp_path / "list").write_text("b c target\na b nontarget\n")
+    proc = _bash(f"{UTILS}/select_scores.sh list union", tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "b c 2\na b 0.5\n"
+    (tmp_path / "list2").write_text("a b target\nc a nontarget\n")
+    proc = _bash(f"{UTILS}/select_scores.sh list2 union", tmp_path)
+    assert proc.returncode == 1 and "list2:2: trial c a has no score in union" in proc.stderr

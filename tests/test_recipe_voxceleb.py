@@ -1,7 +1,9 @@
 """egs/voxceleb/run.sh end to end on the mini stand-in corpus, in a scratch working directory."""
 import os
 import re
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -29,21 +31,29 @@ SYSTEMS = ("mfcc_stats", "ivector_cosine", "ivector_plda", "gmm_ubm", "vgg_rando
            "siamese_fusion")
 
 
+TRIAL_LISTS = ("veri_test", "veri_test2", "list_test_all2", "list_test_hard2")
+
+
 def test_recipe_runs_end_to_end_and_reports_every_system(workdir):
     proc = _run(workdir)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     report = (workdir / "exp" / "RESULTS.md").read_text()
     assert report in proc.stdout
+    header = "| system | " + " | ".join(f"{t} EER (%) | {t} minDCF(p=0.01)" for t in TRIAL_LISTS) + " |"
+    assert header in report.splitlines(), report
     for system in SYSTEMS:
-        row = re.search(rf"^\| {system} \| vox1_test \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$",
-                        report, re.M)
+        row = re.search(rf"^\| {system} \|((?: [\d.]+ \|){{8}})$", report, re.M)
         assert row, (system, report)
+        values = [float(v) for v in row.group(1).strip(" |").split(" | ")]
         # Tiny data and one epoch: the numbers only have to be sane, not good.
-        assert 0.0 <= float(row.group(1)) <= 100.0
-        assert all(0.0 <= float(v) <= 1.0 + 1e-9 for v in row.groups()[1:])
+        assert all(0.0 <= eer <= 100.0 for eer in values[0::2])
+        assert all(0.0 <= dcf <= 1.0 + 1e-9 for dcf in values[1::2])
     assert re.search(r"^- vox1_test: \d+ utterances, \d+ speakers$", report, re.M)
+    for name in TRIAL_LISTS:  # the report says which list each column is, and its size
+        assert re.search(rf"^  - {name}: \S+/vox1/{name}.txt, as data/\S+: \d+ trials$", report, re.M)
     assert re.search(r"precision against the speaker labels .*clients [\d.]+% same speaker", report)
-    assert (workdir / "exp" / "results" / "det.png").read_bytes()[:4] == b"\x89PNG"
+    for name in TRIAL_LISTS:
+        assert (workdir / "exp" / "results" / f"det_{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_rerun_from_a_middle_stage_skips_finished_work(workdir):
@@ -60,3 +70,58 @@ def test_unknown_option_is_refused(workdir):
     proc = _run(workdir, "--stgae", "2")
     assert proc.returncode != 0
     assert "unknown option --stgae" in proc.stderr
+
+
+def _outputs(workdir):
+    """Every file the recipe made, with its modification time."""
+    return {p: p.stat().st_mtime_ns for d in ("data", "exp", "mfcc") for p in (workdir / d).rglob("*")
+            if p.is_file()}
+
+
+def _wait_for_group_to_end(pgid, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"process group {pgid} still running {timeout} s after SIGTERM")
+
+
+def test_killed_mid_stage_a_rerun_finishes_without_redoing_or_leaving_partial_files(workdir):
+    """Killed in stage 5 (a network half trained), the recipe reruns to the end: finished
+    stages and finished experiments are not redone, and no temporary file is left."""
+    later = ("siamese_triple", "vgg_softmax", "vgg_amsoftmax")
+    for exp in later:
+        subprocess.run(["rm", "-rf", str(workdir / "exp" / exp)], check=True)
+    for scores in (workdir / "exp" / "scores").iterdir():
+        if scores.name.startswith(later + ("siamese_fusion",)):
+            scores.unlink()
+    before = _outputs(workdir)
+    proc = subprocess.Popen(["bash", str(workdir / "run.sh"), "--standin-size", "mini", "--stage", "3"],
+                            cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    log = workdir / "exp" / "siamese_triple" / "train.log"
+    deadline = time.time() + 300
+    while not (log.exists() and "per epoch" in log.read_text()) and time.time() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
+    os.killpg(proc.pid, signal.SIGTERM)  # the whole job, as kill, scancel or a time limit does
+    proc.wait(timeout=120)
+    assert proc.returncode != 0
+    _wait_for_group_to_end(proc.pid)  # the tools unwind after the shell is gone
+    assert not (workdir / "exp" / "siamese_triple" / "done").exists()
+
+    rerun = _run(workdir, "--stage", "3")
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-3000:]
+    after = _outputs(workdir)
+    unchanged = {p: t for p, t in before.items() if after.get(p) == t}
+    # Stage 3 and 4 outputs and the experiments finished before the kill are as they were.
+    for kept in ("exp/ivector/ubm.npz", "exp/ivector/extractor.npz", "exp/mining/triplets",
+                 "exp/siamese_double/done", "exp/vgg_random/done", "data/vox1_test/feats.scp"):
+        assert workdir / kept in unchanged, kept
+    assert (workdir / "exp" / "siamese_triple" / "done").exists()
+    leftovers = [p for p in after if p.name.endswith(".tmp") or p.name.startswith(".")]
+    assert not leftovers, leftovers
+    assert "| siamese_triple |" in (workdir / "exp" / "RESULTS.md").read_text()

@@ -47,8 +47,35 @@ run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 ivector_feats() {
   echo "ark:metricvox-add-deltas scp:data/$1/feats.scp ark:- | metricvox-apply-cmvn --mode sliding --cmn-window 300 --center ark:- ark:- | metricvox-select-voiced-frames ark:- scp:data/$1/vad.scp ark:- |"
 }
-test_trials=data/vox1_test/trials
-dev_trials=data/vox1_dev/trials_dev
+dev_trials=data/vox1_dev/trials_dev   # a list drawn from VoxCeleb1 dev: early stopping, fusion
+# The VoxCeleb1 trial lists this corpus has, as NAME:TRIALS_FILE (the NAME is the list's own file
+# name, so the report says exactly which list a number comes from: -O, its cleaned version, -E, -H).
+trial_lists() {
+  local pair
+  for pair in veri_test:data/vox1_test/trials veri_test2:data/vox1_test/trials_veri_test2 \
+      list_test_all2:data/vox1_all/trials_list_test_all2 \
+      list_test_hard2:data/vox1_all/trials_list_test_hard2; do
+    [ ! -f "${pair#*:}" ] || echo "$pair"
+  done
+}
+# score_lists SYSTEM [metricvox-score options and inputs]: SYSTEM's scores on every trial list,
+# from one scoring of all their trials (data/trials_union, made in stage 1).
+score_lists() {
+  local system=$1 pair out; shift
+  [ -f exp/scores/${system}_union ] || metricvox-score --trials data/trials_union "$@" \
+    exp/scores/${system}_union
+  for pair in $(trial_lists); do
+    out=exp/scores/${system}_${pair%%:*}
+    [ -f $out ] || { utils/select_scores.sh "${pair#*:}" exp/scores/${system}_union > $out.tmp \
+      && mv $out.tmp $out; }
+  done
+}
+# union_scp PREFIX: PREFIX<eval_set>.scp, the union of PREFIX<part>.scp over the evaluation parts.
+union_scp() {
+  local out=$1$eval_set.scp part files=()
+  for part in $eval_parts; do files+=("$1$part.scp"); done
+  [ -f "$out" ] || { cat "${files[@]}" | LC_ALL=C sort > "$out.tmp" && mv "$out.tmp" "$out"; }
+}
 nnet_systems="vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax resnet_multi"
 
 if run_stage 0 && $standin; then
@@ -59,7 +86,7 @@ fi
 
 if run_stage 1; then
   echo "=== stage 1: data directories from $corpus"
-  [ -f $test_trials ] || local/make_voxceleb1.py "$corpus/vox1" data
+  [ -f data/vox1_test/trials ] || local/make_voxceleb1.py "$corpus/vox1" data
   [ -f data/vox2_dev/wav.scp ] || [ ! -d "$corpus/vox2" ] || local/make_voxceleb2.py "$corpus/vox2" data
   [ -f $dev_trials ] || metricvox-make-trials --per-utterance 2 --seed "$seed" data/vox1_dev $dev_trials
   for name in $train_set vox1_dev vox1_test; do
@@ -70,58 +97,74 @@ if run_stage 1; then
         data/$name data/${name}_$input
     done
   done
+  echo "trial lists: $(trial_lists)"
+  if [ ! -f data/trials_union ]; then
+    for pair in $(trial_lists); do cat "${pair#*:}"; done | LC_ALL=C sort -u > data/trials_union.tmp
+    mv data/trials_union.tmp data/trials_union
+  fi
 fi
+# The lists are scored on the union of these parts: VoxCeleb1 test, and dev too when -E/-H exist.
+eval_set=vox1_test; eval_parts=vox1_test
+if [ -d data/vox1_all ]; then eval_set=vox1_all; eval_parts="vox1_dev vox1_test"; fi
 
 if run_stage 2; then
   echo "=== stage 2: MFCC + energy VAD (i-vectors), log mel 80 and spectrogram 161 (networks)"
-  for name in $train_set vox1_test; do
+  for name in $train_set vox1_dev vox1_test; do
+    # One decode of each recording for the three front ends (an m4a pipe costs an ffmpeg start).
+    # The papers' network front ends are shipped as presets (metricvox/features/presets/).
     utils/make_feats.sh --nj "$nj" --cmd "$cmd" --type mfcc --config conf/mfcc.conf \
+      --also "siamese-logmel80:data/${name}_mel80 multimetric-spectrogram161:data/${name}_spec161" \
       data/$name exp/make_feats mfcc
     [ -f data/$name/vad.scp ] || metricvox-compute-vad --config conf/vad.conf \
       scp:data/$name/feats.scp ark,scp:"$PWD"/mfcc/vad_$name.ark,data/$name/vad.scp
   done
-  for name in $train_set vox1_dev vox1_test; do
-    # The papers' front ends, shipped as presets (metricvox/features/presets/).
-    utils/make_feats.sh --nj "$nj" --cmd "$cmd" --type logmel --extra "--preset siamese-logmel80" \
-      data/${name}_mel80 exp/make_feats mfcc
-    utils/make_feats.sh --nj "$nj" --cmd "$cmd" --type spectrogram \
-      --extra "--preset multimetric-spectrogram161" data/${name}_spec161 exp/make_feats mfcc
-  done
+  # VoxCeleb1-E and -H span dev and test: their data dirs are the union of the two.
+  if [ $eval_set = vox1_all ]; then
+    for input in "" _mel80 _spec161; do
+      [ -f data/vox1_all$input/feats.scp ] || metricvox-combine-data-dirs data/vox1_all$input \
+        data/vox1_dev$input data/vox1_test$input
+    done
+  fi
 fi
 
 if run_stage 3; then
   echo "=== stage 3: naive MFCC statistics; UBM ($num_components), i-vectors ($ivector_dim), PLDA; GMM-UBM"
-  mkdir -p exp/ivector exp/scores
+  mkdir -p exp/ivector exp/mfcc_stats exp/scores
   # The naive baseline: cosine between utterance means and standard deviations of the MFCCs.
-  [ -f exp/scores/mfcc_stats_vox1_test ] || \
-    metricvox-select-voiced-frames scp:data/vox1_test/feats.scp scp:data/vox1_test/vad.scp ark:- \
-      | metricvox-pool-feats --stats mean,std ark:- ark:- \
-      | metricvox-score --trials $test_trials ark:- exp/scores/mfcc_stats_vox1_test
+  for part in $eval_parts; do
+    [ -f exp/mfcc_stats/stats_$part.scp ] || metricvox-select-voiced-frames \
+      scp:data/$part/feats.scp scp:data/$part/vad.scp ark:- \
+      | metricvox-pool-feats --stats mean,std ark:- \
+        ark,scp:"$PWD"/exp/mfcc_stats/stats_$part.ark,exp/mfcc_stats/stats_$part.scp
+  done
+  union_scp exp/mfcc_stats/stats_
+  score_lists mfcc_stats scp:exp/mfcc_stats/stats_$eval_set.scp
   [ -f exp/ivector/ubm.npz ] || metricvox-train-ubm --num-components "$num_components" --full \
     --nj "$nj" --seed "$seed" "$(ivector_feats $train_set)" exp/ivector/ubm.npz
   [ -f exp/ivector/extractor.npz ] || metricvox-train-ivector-extractor --ubm exp/ivector/ubm.npz \
     --ivector-dim "$ivector_dim" --nj "$nj" --seed "$seed" "$(ivector_feats $train_set)" \
     exp/ivector/extractor.npz
-  for name in $train_set vox1_test; do
+  for name in $train_set $eval_parts; do
     [ -f exp/ivector/ivectors_$name.scp ] || metricvox-extract-ivectors --nj "$nj" \
       --extractor exp/ivector/extractor.npz "$(ivector_feats $name)" \
       ark,scp:"$PWD"/exp/ivector/ivectors_$name.ark,exp/ivector/ivectors_$name.scp
   done
+  union_scp exp/ivector/ivectors_
   [ -f exp/ivector/plda.npz ] || metricvox-train-plda --lda-dim "$lda_dim" \
     --utt2spk data/$train_set/utt2spk scp:exp/ivector/ivectors_$train_set.scp exp/ivector/plda.npz
-  [ -f exp/scores/ivector_cosine_vox1_test ] || metricvox-score --trials $test_trials \
-    scp:exp/ivector/ivectors_vox1_test.scp exp/scores/ivector_cosine_vox1_test
-  [ -f exp/scores/ivector_plda_vox1_test ] || metricvox-score --trials $test_trials \
-    --backend plda --model exp/ivector/plda.npz scp:exp/ivector/ivectors_vox1_test.scp \
-    exp/scores/ivector_plda_vox1_test
+  score_lists ivector_cosine scp:exp/ivector/ivectors_$eval_set.scp
+  score_lists ivector_plda --backend plda --model exp/ivector/plda.npz \
+    scp:exp/ivector/ivectors_$eval_set.scp
   # GMM-UBM: every enrollment utterance MAP-adapts the UBM's means; trials score the average
   # log-likelihood ratio of the test frames.
-  [ -f exp/ivector/map_means_vox1_test.scp ] || metricvox-map-adapt --ubm exp/ivector/ubm.npz \
-    "$(ivector_feats vox1_test)" \
-    ark,scp:"$PWD"/exp/ivector/map_means_vox1_test.ark,exp/ivector/map_means_vox1_test.scp
-  [ -f exp/scores/gmm_ubm_vox1_test ] || metricvox-score --trials $test_trials \
-    --backend gmm-ubm --ubm exp/ivector/ubm.npz scp:exp/ivector/map_means_vox1_test.scp \
-    "$(ivector_feats vox1_test)" exp/scores/gmm_ubm_vox1_test
+  for part in $eval_parts; do
+    [ -f exp/ivector/map_means_$part.scp ] || metricvox-map-adapt --ubm exp/ivector/ubm.npz \
+      "$(ivector_feats $part)" \
+      ark,scp:"$PWD"/exp/ivector/map_means_$part.ark,exp/ivector/map_means_$part.scp
+  done
+  union_scp exp/ivector/map_means_
+  score_lists gmm_ubm --backend gmm-ubm --ubm exp/ivector/ubm.npz \
+    scp:exp/ivector/map_means_$eval_set.scp "$(ivector_feats $eval_set)"
 fi
 
 if run_stage 4; then
@@ -169,7 +212,7 @@ if run_stage 6; then
 fi
 
 if run_stage 7; then
-  echo "=== stage 7: embeddings and scores of every network; fusion of the Siamese systems"
+  echo "=== stage 7: embeddings and scores of every network on every trial list; fusion of the Siamese systems"
   mkdir -p exp/scores
   for exp in $nnet_systems; do
     input=mel80; extract_opts=(); backend=(--backend cosine)
@@ -177,45 +220,57 @@ if run_stage 7; then
       resnet_*) input=spec161; extract_opts=(--num-crops 10) ;;   # 10 x 10 crop mean distance
       siamese_double) backend=(--backend siamese --model "$(final_model $exp)") ;;
     esac
-    for name in vox1_test vox1_dev; do
-      case $exp:$name in siamese_*:vox1_dev) ;; *:vox1_dev) continue ;; esac   # dev: for fusion
-      trials=$test_trials; [ $name = vox1_dev ] && trials=$dev_trials
-      [ -f exp/scores/${exp}_$name ] && continue
-      metricvox-extract --model "$(final_model $exp)" --device "$device" "${extract_opts[@]}" \
-        scp:data/${name}_$input/feats.scp ark:- \
-        | metricvox-score --trials $trials "${backend[@]}" ark:- exp/scores/${exp}_$name
+    parts=$eval_parts
+    case $exp in siamese_*) [[ " $parts " == *" vox1_dev "* ]] || parts="vox1_dev $parts" ;; esac
+    for part in $parts; do
+      [ -f exp/$exp/embeddings_$part.scp ] || metricvox-extract --model "$(final_model $exp)" \
+        --device "$device" "${extract_opts[@]}" scp:data/${part}_$input/feats.scp \
+        ark,scp:"$PWD"/exp/$exp/embeddings_$part.ark,exp/$exp/embeddings_$part.scp
     done
+    union_scp exp/$exp/embeddings_
+    score_lists $exp "${backend[@]}" scp:exp/$exp/embeddings_$eval_set.scp
+    # The Siamese systems' scores on the dev list train their fusion.
+    case $exp in siamese_*) [ -f exp/scores/${exp}_dev ] || metricvox-score --trials $dev_trials \
+      "${backend[@]}" scp:exp/$exp/embeddings_vox1_dev.scp exp/scores/${exp}_dev ;; esac
   done
-  [ -f exp/scores/siamese_fusion_vox1_test ] || metricvox-fuse-scores --train-trials $dev_trials \
-    --train-scores exp/scores/siamese_double_vox1_dev,exp/scores/siamese_triple_vox1_dev \
-    --apply-scores exp/scores/siamese_double_vox1_test,exp/scores/siamese_triple_vox1_test \
-    exp/scores/siamese_fusion_vox1_test
+  for list in $(trial_lists | sed 's/:.*//'); do
+    [ -f exp/scores/siamese_fusion_$list ] || metricvox-fuse-scores --train-trials $dev_trials \
+      --train-scores exp/scores/siamese_double_dev,exp/scores/siamese_triple_dev \
+      --apply-scores exp/scores/siamese_double_$list,exp/scores/siamese_triple_$list \
+      exp/scores/siamese_fusion_$list
+  done
 fi
 
 if run_stage 8; then
   echo "=== stage 8: report"
   systems="mfcc_stats ivector_cosine ivector_plda gmm_ubm $nnet_systems siamese_fusion"
   mkdir -p exp/results
-  tables=() curves=()
-  for system in $systems; do
-    scores=exp/scores/${system}_vox1_test
-    metricvox-compute-eer $test_trials $scores > exp/results/$system.tmp
-    mv exp/results/$system.tmp exp/results/$system
-    tables+=("$system:vox1_test=exp/results/$system")
-    curves+=("$system=$scores")
+  tables=()
+  for pair in $(trial_lists); do
+    list=${pair%%:*} trials=${pair#*:} curves=()
+    for system in $systems; do
+      scores=exp/scores/${system}_$list
+      metricvox-compute-eer $trials $scores > exp/results/${system}_$list.tmp
+      mv exp/results/${system}_$list.tmp exp/results/${system}_$list
+      tables+=("$system:$list=exp/results/${system}_$list")
+      curves+=("$system=$scores")
+    done
+    metricvox-plot-det --title "VoxCeleb1 $list ($corpus)" $trials exp/results/det_$list.png "${curves[@]}"
   done
-  metricvox-plot-det --title "VoxCeleb1 test ($corpus)" $test_trials exp/results/det.png "${curves[@]}"
   {
     echo "# VoxCeleb results ($corpus)"
     echo
     for name in $train_set vox1_dev vox1_test; do
       echo "- $name: $(wc -l < data/$name/utt2spk) utterances, $(wc -l < data/$name/spk2utt) speakers"
     done
-    echo "- trials: $test_trials, $(wc -l < $test_trials) trials (VoxCeleb1 veri_test.txt)"
+    echo "- training set: $train_set; trial lists (the columns below), as given with VoxCeleb1:"
+    for pair in $(trial_lists); do
+      echo "  - ${pair%%:*}: $corpus/vox1/${pair%%:*}.txt, as ${pair#*:}: $(wc -l < ${pair#*:}) trials"
+    done
     [ ! -f exp/mining/mine_pairs.log ] || sed 's/^/- mining: /' exp/mining/mine_pairs.log
-    echo "- DET curves: exp/results/det.png"
+    echo "- DET curves: exp/results/det_LIST.png"
     echo
-    metricvox-results-table "${tables[@]}"
+    metricvox-results-table --wide "${tables[@]}"
   } > exp/RESULTS.md.tmp
   mv exp/RESULTS.md.tmp exp/RESULTS.md
   cat exp/RESULTS.md
