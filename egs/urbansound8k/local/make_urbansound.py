@@ -5,7 +5,8 @@
 
 CORPUS holds UrbanSound8K as distributed: audio/fold1..fold10/<slice>.wav and
 metadata/UrbanSound8K.csv (slice_file_name,fsID,start,end,salience,fold,classID,class).
-Keeps the slices of --classes whose salience is --salience (1: foreground) and writes:
+Keeps the slices of --classes whose salience is --salience (1: foreground) and that last
+--min-seconds at least, and writes:
 
   DATA/all          every kept slice: wav.scp, utt2label, utt2spk (= utt2label, so that
                     training reads the classes as speakers), spk2utt, utt2fold
@@ -33,10 +34,11 @@ NUM_FOLDS = 10
 COLUMNS = ("slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class")
 
 
-def read_metadata(path, classes, salience):
-    """{utt: (wav path, class, fold)} of the slices of ``classes`` with that salience."""
+def read_metadata(path, classes, salience, min_seconds):
+    """{utt: (wav path, class, fold)} of the slices of ``classes`` with that salience lasting
+    at least ``min_seconds`` (end - start), and how many were too short."""
     audio = path.parent.parent / "audio"
-    slices = {}
+    slices, short = {}, 0
     try:
         stream = open(path, newline="")
     except OSError as error:
@@ -53,18 +55,23 @@ def read_metadata(path, classes, salience):
             row = dict(zip(COLUMNS, (f.strip() for f in fields)))
             try:
                 fold, row_salience = int(row["fold"]), int(row["salience"])
+                seconds = float(row["end"]) - float(row["start"])
             except ValueError:
-                raise InputError("fold and salience must be integers", path, line) from None
+                raise InputError("fold and salience must be integers, start and end numbers",
+                                 path, line) from None
             if not 1 <= fold <= NUM_FOLDS:
                 raise InputError(f"fold must be 1 to {NUM_FOLDS}, got {fold}", path, line)
             if row["class"] not in classes or row_salience != salience:
+                continue
+            if seconds < min_seconds:
+                short += 1
                 continue
             wav = audio / f"fold{fold}" / row["slice_file_name"]
             if not wav.is_file():
                 raise InputError(f"its audio {wav} does not exist", path, line)
             utt = f"{row['class']}-{Path(row['slice_file_name']).stem}"
             slices[utt] = (wav, row["class"], fold)
-    return slices
+    return slices, short
 
 
 def write_data_dir(directory, slices):
@@ -122,9 +129,12 @@ def parse_list(text, what):
               help="1: foreground slices, 2: background ones.")
 @click.option("--folds", default=",".join(map(str, range(1, NUM_FOLDS + 1))), show_default=True,
               help="Folds evaluated (test folds), comma- or space-separated.")
+@click.option("--min-seconds", type=click.FloatRange(min=0), default=0.1, show_default=True,
+              help="Leave out slices shorter than this (the 5-frame MFCC statistics need "
+                   "9 frames of 21.3 ms at 50% overlap).")
 @click.argument("corpus", type=click.Path(file_okay=False))
 @click.argument("data_dir", type=click.Path(file_okay=False))
-def main(classes, salience, folds, corpus, data_dir):
+def main(classes, salience, folds, min_seconds, corpus, data_dir):
     classes = parse_list(classes, "class")
     try:
         folds = [int(f) for f in parse_list(folds, "fold")]
@@ -133,7 +143,9 @@ def main(classes, salience, folds, corpus, data_dir):
     if any(not 1 <= f <= NUM_FOLDS for f in folds):
         raise click.BadParameter(f"--folds must be 1 to {NUM_FOLDS}")
     metadata = Path(corpus).resolve() / "metadata" / "UrbanSound8K.csv"
-    slices = read_metadata(metadata, set(classes), salience)
+    slices, short = read_metadata(metadata, set(classes), salience, min_seconds)
+    if short:
+        print(f"make_urbansound.py: left out {short} slice(s) shorter than {min_seconds} s")
     empty = [name for name in classes if name not in classes_of(slices, set(range(1, 11)))]
     if empty:
         raise InputError(f"class '{empty[0]}' has no slice of salience {salience} "
