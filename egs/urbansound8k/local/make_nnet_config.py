@@ -17,6 +17,7 @@ import yaml
 from metricvox.cli import Tool
 from metricvox.errors import InputError
 from metricvox.io.atomic import atomic_write
+from metricvox.nnet.losses.registry import LOSSES
 from metricvox.nnet.training.config import validate_config
 
 
@@ -28,6 +29,8 @@ from metricvox.nnet.training.config import validate_config
 @click.argument("base", type=click.Path(dir_okay=False))
 @click.argument("out", type=click.Path(dir_okay=False))
 def main(loss, seconds, validation_data, base, out):
+    if loss not in LOSSES:
+        raise InputError(f"unknown loss '{loss}'; expected one of: {', '.join(LOSSES)}")
     try:
         with open(base) as stream:
             config = yaml.safe_load(stream)
