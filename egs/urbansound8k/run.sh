@@ -56,10 +56,6 @@ margin_name() {
   case $1 in normsoftmax) echo "modified softmax" ;; sphereface) echo SphereFace ;;
     amsoftmax) echo CosFace ;; aamsoftmax) echo ArcFace ;; *) echo "$1" ;; esac
 }
-nnet_runs() {   # every (margin, length, seed) run: "margin length seed" lines
-  for m in $margins; do for l in $lengths; do for ((s = 1; s <= seeds; s++)); do
-    echo "$m $l $s"; done; done; done
-}
 class_list=$(echo $classes | tr ' ' ',')
 
 if run_stage 0 && $standin; then
@@ -123,7 +119,7 @@ if run_stage 4; then
   # Each run trains on eight folds, keeps the epoch of best accuracy on the ninth (foldK_valid),
   # embeds every file in non-overlapping segments of the input length and classifies the test
   # fold's files by their average cosine distance to the centroids of the nine training folds.
-  nnet_runs | while read -r margin length seed; do
+  for margin in $margins; do for length in $lengths; do for ((seed = 1; seed <= seeds; seed++)); do
     for k in $folds; do
       dir=exp/nnet/${margin}_${length}s/seed$seed/fold$k
       [ -f $dir/scores ] && continue
@@ -145,7 +141,7 @@ if run_stage 4; then
         --train-embeddings ark:$dir/embeddings.ark --train-utt2label data/fold${k}_train/utt2label \
         --utts data/fold$k/utt2label ark:$dir/embeddings.ark $dir/scores
     done
-  done
+  done; done; done
 fi
 
 if run_stage 5; then
