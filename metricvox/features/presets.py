@@ -17,6 +17,7 @@ PRESET_TYPES = {
     "multimetric-spectrogram161": "spectrogram",
     "ivector-mfcc20": "mfcc",
     "urbansound-mfcc-stats": "mfcc-stats",
+    "urbansound-logmel": "logmel",
 }
 
 
