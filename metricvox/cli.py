@@ -113,6 +113,8 @@ class Tool(click.Command):
         name = _tool_name()
         # SIGTERM (kill, Slurm's scancel and time limit) unwinds like Ctrl-C, so that every
         # output being written is discarded rather than left half-written.
+        global _tool_pid
+        _tool_pid = os.getpid()
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -133,7 +135,16 @@ class Tool(click.Command):
         sys.exit(status if isinstance(status, int) else 0)
 
 
+_tool_pid = None
+
+
 def _interrupt(signum, frame):
+    if os.getpid() != _tool_pid:
+        # A forked worker (a process pool's, which shutdown ends with SIGTERM) inherited the
+        # handler: it dies quietly, as it would have without it.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise KeyboardInterrupt(f"signal {signum}")
 
 

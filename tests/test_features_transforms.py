@@ -243,6 +243,7 @@ def test_framing_follows_kaldi_extract_window(num_samples, snip_edges):
     options = FrameOptions(snip_edges=snip_edges)
     x = np.arange(num_samples, dtype=np.float32)
     frames = frame_signal(x, options)
+    assert frames.flags.writeable  # later steps (dither, DC removal) work in place
     if snip_edges:
         expected_count = 0 if num_samples < 400 else 1 + (num_samples - 400) // 160
     else:

@@ -45,4 +45,6 @@ def frame_signal(waveform, options):
         padded = np.pad(waveform, (left, right), mode="symmetric")
         first += left
     views = np.lib.stride_tricks.sliding_window_view(padded[first:], length)
-    return np.ascontiguousarray(views[: (count - 1) * shift + 1 : shift])
+    # A copy always: with one frame the strided slice is already contiguous, and
+    # ascontiguousarray would hand back the read-only window view itself.
+    return np.array(views[: (count - 1) * shift + 1 : shift], copy=True)
