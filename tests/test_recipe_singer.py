@@ -1,5 +1,5 @@
 """egs/singer5057: its catalogue preparation and clip choice, and run.sh end to end on the
-mini stand-in (without separation) in a scratch working directory."""
+mini stand-in, on the mixes and on their separated vocals, in a scratch working directory."""
 import os
 import re
 import subprocess
@@ -146,41 +146,56 @@ def workdir(tmp_path_factory):
 def _run(workdir, *args):
     # One torch thread: on a shared, loaded machine a second one mostly spins.
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run(["bash", str(workdir / "run.sh"), "--standin-size", "mini",
-                           "--separate", "false", *args], capture_output=True, text=True,
-                          cwd=workdir, env=env)
+    return subprocess.run(["bash", str(workdir / "run.sh"), "--standin-size", "mini", *args],
+                          capture_output=True, text=True, cwd=workdir, env=env)
 
 
 SYSTEMS = ("Triplets (α=0.2)", "GE2E (M=4)", "PNL (M=4)", "A-PNL (M=4)")
 NUMBER = r"(\d+\.\d\d)"
 
 
+def _table2_rows(block):
+    """{system: its six Table II figures} of one condition's block of Table II."""
+    rows = {}
+    for system in SYSTEMS:
+        row = re.search(rf"^\| {re.escape(system)} \| " + r" \| ".join([NUMBER] * 6) + r" \|$",
+                        block, re.M)
+        assert row, (system, block)
+        rows[system] = [float(v) for v in row.groups()]
+    return rows
+
+
 def test_recipe_runs_end_to_end_and_reports_the_papers_tables(workdir):
-    proc = _run(workdir)
+    proc = _run(workdir)       # --separate true, the default
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     report = (workdir / "exp" / "RESULTS.md").read_text()
     assert report in proc.stdout
-    assert "**Without source separation**" in report and "With source separation" not in report
-    top1 = []
-    for system in SYSTEMS:
-        row = re.search(rf"^\| {re.escape(system)} \| " + r" \| ".join([NUMBER] * 6) + r" \|$",
-                        report, re.M)
-        assert row, (system, report)
-        values = [float(v) for v in row.groups()]
-        assert all(0.0 <= v <= 100.0 for v in values)
-        assert values[2] == values[3] == 100.0     # top-5 among 3 singers
-        top1 += values[:2]
+    # Stage 2 separated every set into 16 kHz vocals, with the tracks' names.
+    for name in ("train", "valid", "test_seen", "test_unseen"):
+        mix = (workdir / "data" / name / "wav.scp").read_text().split()[::2]
+        vocals = (workdir / "data" / "vocals" / name / "wav.scp").read_text().split()
+        assert vocals[::2] == mix and all(path.endswith(".wav") for path in vocals[1::2])
+    # Table II has both blocks, vocals first as in the paper, each with all its figures.
+    table2 = report.split("## Table III")[0]
+    with_separation, without_separation = table2.split("**Without source separation**")
+    assert "**With source separation**" in with_separation
+    blocks = {"vocals": _table2_rows(with_separation), "mix": _table2_rows(without_separation)}
+    for rows in blocks.values():
+        for values in rows.values():
+            assert all(0.0 <= v <= 100.0 for v in values)
+            assert values[2] == values[3] == 100.0     # top-5 among 3 singers
     # Three singers per test set: chance is 33.3% top-1. Two tiny epochs must beat it on
-    # average over the systems and both sets.
-    assert np.mean(top1) > 100.0 / 3, report
-    # Table III: 1, 3, 5 clips per query for A-PNL and Triplets; Table IV: EER per model size.
+    # average over the systems and both sets, on each condition.
+    for condition, rows in blocks.items():
+        assert np.mean([v for values in rows.values() for v in values[:2]]) > 100.0 / 3, (condition, report)
+    # Table III: 1, 3, 5 clips per query for A-PNL and Triplets; Table IV: EER per model size;
+    # each once per condition.
     for n in (1, 3, 5):
-        assert re.search(rf"^\| {n} \| " + r" \| ".join([NUMBER] * 4) + r" \|$", report, re.M), report
+        assert len(re.findall(rf"^\| {n} \| " + r" \| ".join([NUMBER] * 4) + r" \|$", report, re.M)) == 2, report
     for system in ("Triplets (α=0.2)", "A-PNL (M=4)"):
-        assert re.search(rf"^\| {re.escape(system)} \| " + r" \| ".join([NUMBER] * 6) + r" \|$",
-                         report.split("Table IV")[1], re.M), report
+        assert len(re.findall(rf"^\| {re.escape(system)} \| " + r" \| ".join([NUMBER] * 6) + r" \|$",
+                              report.split("Table IV")[1], re.M)) == 2, report
     assert re.search(r"^- test_unseen: 30 tracks of 3 singers, \d+ clips of 3.5 s$", report, re.M)
-    assert "separation" not in proc.stdout.split("=== stage 3")[0].split("=== stage 1")[1]
 
 
 def test_rerun_from_a_middle_stage_skips_finished_work(workdir):
@@ -192,6 +207,14 @@ def test_rerun_from_a_middle_stage_skips_finished_work(workdir):
     assert (workdir / "data" / "mix" / "test_seen_clips" / "feats.scp").stat().st_mtime_ns == feats_before
     assert (workdir / "exp" / "mix" / "apnl_m4" / "last.pt").stat().st_mtime_ns == model_before
     assert "metricvox-train" not in proc.stderr
+
+
+def test_without_separation_the_report_has_the_mixes_only(workdir):
+    proc = _run(workdir, "--stage", "7", "--separate", "false")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = (workdir / "exp" / "RESULTS.md").read_text()
+    assert "**Without source separation**" in report and "With source separation" not in report
+    assert _table2_rows(report.split("## Table III")[0])
 
 
 def test_unknown_option_is_refused(workdir):

@@ -15,7 +15,7 @@ stage=0
 stop_stage=100
 corpus=                 # catalogue root; empty: the stand-in under corpus/
 standin_size=small      # mini or small, for the stand-in
-separate=true           # also run every system on separated vocals (needs metricvox-separate)
+separate=true           # also run every system on Spleeter-separated vocals (metricvox-separate)
 seed=1
 nj=2
 device=cpu
@@ -54,12 +54,8 @@ for exp in triplet_a0.1 triplet_a0.2 ge2e_m3 ge2e_m4 pnl_m3 pnl_m4 apnl_m3 apnl_
   [ -f $confdir/$exp.yaml ] && systems+="$exp "
 done
 [ -n "$systems" ] || { echo "$0: no experiment config in $confdir" >&2; exit 1; }
-# Conditions: mix (the tracks as they are), and vocals once separation has run.
-conditions() {
-  echo -n "mix"
-  if $separate && [ -f data/vocals/test_unseen/wav.scp ]; then echo -n " vocals"; fi
-  echo
-}
+# Conditions: mix (the tracks as they are), and the separated vocals unless --separate false.
+conditions() { if $separate; then echo "mix vocals"; else echo mix; fi; }
 # A condition's recording-level data dir of a set.
 tracks_dir() { if [ "$1" = mix ]; then echo data/$2; else echo data/vocals/$2; fi; }
 
@@ -78,26 +74,24 @@ fi
 
 if run_stage 2 && $separate; then
   echo "=== stage 2: vocal separation (Spleeter 2 stems), 16 kHz"
-  if ! command -v metricvox-separate > /dev/null; then
-    echo "metricvox-separate is not installed here: skipping separation; the report has the mixes only"
-  else
-    for name in $sets; do
-      out=data/vocals/$name
-      [ -f $out/wav.scp ] && continue
-      mkdir -p $out
-      metricvox-separate --stem vocals --sample-rate 16000 --device "$device" \
-        scp:data/$name/wav.scp $out/audio
-      cp data/$name/{utt2spk,spk2utt,reco2dur,voiced} $out/
-      cp $out/audio/wav.scp $out/wav.scp   # last: a data dir with wav.scp is finished
-      metricvox-validate-data-dir $out
-    done
-  fi
+  for name in $sets; do
+    out=data/vocals/$name
+    [ -f $out/wav.scp ] && continue
+    mkdir -p $out
+    metricvox-separate --stem vocals --sample-rate 16000 --device "$device" --nj "$nj" \
+      scp:data/$name/wav.scp $out/audio
+    cp data/$name/{utt2spk,spk2utt,reco2dur,voiced} $out/
+    cp $out/audio/wav.scp $out/wav.scp   # last: a data dir with wav.scp is finished
+    metricvox-validate-data-dir $out
+  done
 fi
 
 if run_stage 3; then
   echo "=== stage 3: $clip_seconds s clips in phrase time; 64-bin log-mel (16 kHz, 25 ms Hamming, 10 ms hop)"
   for cond in $(conditions); do
     for name in $sets; do
+      [ -f "$(tracks_dir $cond $name)/wav.scp" ] || { echo "$0: no $(tracks_dir $cond $name)/wav.scp:" \
+        "run stage 2 (separation) first, or pass --separate false" >&2; exit 1; }
       clips=data/$cond/${name}_clips
       per_track=$train_clips
       case $name in test_*) per_track=$test_clips ;; esac
@@ -126,19 +120,46 @@ final_model() { if [ -f $1/best.pt ]; then echo $1/best.pt; else echo $1/last.pt
 
 if run_stage 4; then
   echo "=== stage 4: Thin ResNet34 + SAP with each loss: $systems"
-  for cond in $(conditions); do
+  train_condition() {
     for exp in $systems; do
-      dir=exp/$cond/$exp
+      dir=exp/$1/$exp
       [ -f $dir/done ] && continue
       resume=()
       [ -f $dir/last.pt ] && resume=(--resume)
       mkdir -p $dir
-      # From data/$cond, where the configs' validation paths point.
-      (cd data/$cond && metricvox-train --config "$OLDPWD/$confdir/$exp.yaml" --data train_clips \
+      # From data/$1, where the configs' validation paths point.
+      (cd data/$1 && metricvox-train --config "$OLDPWD/$confdir/$exp.yaml" --data train_clips \
         --out "$OLDPWD/$dir" --device "$device" --seed "$seed" "${resume[@]}")
       touch $dir/done
     done
-  done
+  }
+  conds=($(conditions))
+  if [ "$nj" -lt 2 ] || [ ${#conds[@]} -lt 2 ] || [ "$device" != cpu ]; then
+    for cond in "${conds[@]}"; do train_condition $cond; done
+  else
+    # The conditions' trainings run side by side (one process per condition, logs in
+    # exp/CONDITION/train.log), each with an equal share of the cores unless
+    # OMP_NUM_THREADS says otherwise: two single-threaded trainings use two cores better
+    # than one two-threaded one.
+    threads=${OMP_NUM_THREADS:-$(( $(nproc) / ${#conds[@]} ))}
+    [ "$threads" -ge 1 ] || threads=1
+    pids=()
+    for cond in "${conds[@]}"; do
+      mkdir -p exp/$cond
+      echo "training the $cond systems (log: exp/$cond/train.log)"
+      (export OMP_NUM_THREADS=$threads; train_condition $cond) > exp/$cond/train.log 2>&1 &
+      pids+=($!)
+    done
+    failed=
+    for i in "${!pids[@]}"; do
+      wait ${pids[$i]} || failed+="exp/${conds[$i]}/train.log "
+    done
+    if [ -n "$failed" ]; then
+      for log in $failed; do tail -n 20 $log >&2; done
+      echo "$0: training failed: see $failed" >&2
+      exit 1
+    fi
+  fi
 fi
 
 if run_stage 5; then
@@ -195,9 +216,6 @@ if run_stage 7; then
     echo "- bad tracks skipped: $(wc -l < data/bad_tracks) (data/bad_tracks)"
     echo "- identification: $queries_per_singer queries per singer and query length against the" \
       "centroids of 6 songs' clips; verification: $trials_per_singer trials per singer and model size"
-    if $separate && [ "$(conditions)" = mix ]; then
-      echo "- separation: not run (metricvox-separate missing); mixes only"
-    fi
     echo
     local/make_report.py --systems "$systems" --conditions "$(conditions)" exp
   } > exp/RESULTS.md.tmp
