@@ -18,42 +18,18 @@ the chunked run is faster, or smaller). Also checks that the outputs agree.
 """
 import argparse
 import multiprocessing
-import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from peak_memory import peak_kb, start_peak_measurement
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 RATE = 44100
-
-
-def _status_kb(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise OSError(field)
-
-
-def _reset_peak_kb():
-    """The resident size now (kB), with Linux's peak (VmHWM) reset to it when possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear:
-            clear.write("5")
-        return _status_kb("VmRSS")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def _peak_kb():
-    try:
-        return _status_kb("VmHWM")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def synthetic_track(seconds, seed=0):
@@ -74,11 +50,11 @@ def _measure(seconds, batch_size, threads, connection):
     track = synthetic_track(seconds)
     separator = TorchSeparator.from_model(batch_size=batch_size)
     separator.separate(track[:RATE])  # warm-up: one segment
-    base = _reset_peak_kb()
+    base = start_peak_measurement()
     start = time.perf_counter()
     vocals = separator.separate(track, stems=("vocals",))["vocals"]
     elapsed = time.perf_counter() - start
-    connection.send((elapsed, (_peak_kb() - base) / 1024.0, vocals[::97].copy()))
+    connection.send((elapsed, (peak_kb() - base) / 1024.0, vocals[::97].copy()))
 
 
 def measure(seconds, batch_size, threads, repeats):

@@ -24,13 +24,14 @@ largest mean).
 import argparse
 import multiprocessing
 import os
-import resource
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from peak_memory import peak_kb, start_peak_measurement
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -81,34 +82,6 @@ def _sklearn_iteration(frames, model, kind):
     return mixture.means_
 
 
-def _status_kb(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def _start_peak_measurement():
-    """The resident size now (kB), with Linux's peak (VmHWM) reset to it when possible.
-
-    Elsewhere the baseline is ru_maxrss, and growth below an earlier peak goes unseen.
-    """
-    try:
-        with open("/proc/self/clear_refs", "w") as clear:
-            clear.write("5")
-        return _status_kb("VmRSS")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def _peak_kb():
-    try:
-        return _status_kb("VmHWM")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def _measure(side, kind, num_frames, dim, components, threads, connection):
     import torch
     torch.set_num_threads(threads)
@@ -118,14 +91,14 @@ def _measure(side, kind, num_frames, dim, components, threads, connection):
     import metricvox.gmm.mstep  # noqa: F401
     frames = feature_like_frames(num_frames, dim)
     model = _initial_model(frames, components, kind)
-    before = _start_peak_measurement()
+    before = start_peak_measurement()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         means = (_metricvox_iteration if side == "metricvox" else _sklearn_iteration)(
             frames, model, kind)
     seconds = time.perf_counter() - start
-    peak_mb = (_peak_kb() - before) / 1024.0
+    peak_mb = (peak_kb() - before) / 1024.0
     connection.send((seconds, peak_mb, means))
     connection.close()
 
