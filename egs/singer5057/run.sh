@@ -31,18 +31,12 @@ trials_per_singer=      # verification trials per test singer and model size (pa
 . ./path.sh
 . ./cmd.sh
 
-standin=false
-if [ -z "$corpus" ]; then corpus=corpus/standin-$standin_size; standin=true; fi
-if $standin; then
-  confdir=conf/standin-$standin_size
-  case $standin_size in
-    mini) : "${train_clips:=3}" "${test_clips:=3}" "${min_spacing:=0.5}" "${queries_per_singer:=10}" "${trials_per_singer:=20}" ;;
-    *) : "${train_clips:=4}" "${test_clips:=3}" "${min_spacing:=1.0}" "${queries_per_singer:=20}" "${trials_per_singer:=60}" ;;
-  esac
-else
-  confdir=conf
-  : "${train_clips:=10}" "${test_clips:=5}" "${min_spacing:=3.5}" "${queries_per_singer:=20}" "${trials_per_singer:=120}"
-fi
+. utils/standin.sh
+case $settings in
+  mini) : "${train_clips:=3}" "${test_clips:=3}" "${min_spacing:=0.5}" "${queries_per_singer:=10}" "${trials_per_singer:=20}" ;;
+  small) : "${train_clips:=4}" "${test_clips:=3}" "${min_spacing:=1.0}" "${queries_per_singer:=20}" "${trials_per_singer:=60}" ;;
+  real) : "${train_clips:=10}" "${test_clips:=5}" "${min_spacing:=3.5}" "${queries_per_singer:=20}" "${trials_per_singer:=120}" ;;
+esac
 case $separate in true|false) ;; *) echo "$0: --separate must be true or false" >&2; exit 1 ;; esac
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 

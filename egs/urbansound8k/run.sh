@@ -34,21 +34,15 @@ ins_per_class=          # recordings per class whose INS is computed (real: 20)
 . ./path.sh
 . ./cmd.sh
 
-standin=false
-if [ -z "$corpus" ]; then corpus=corpus/standin-$standin_size; standin=true; fi
-if $standin; then
-  confdir=conf/standin-$standin_size
-  case $standin_size in
-    mini) : "${classes:=air_conditioner dog_bark jackhammer street_music}" "${seeds:=1}" "${lengths:=1}" "${margins:=normsoftmax amsoftmax}" \
-            "${folds:=1 5}" "${ins_per_class:=1}" ;;
-    *) : "${seeds:=1}" "${lengths:=1 2}" "${margins:=normsoftmax amsoftmax}" \
-         "${folds:=1 2 3}" "${ins_per_class:=2}" ;;
-  esac
-else
-  confdir=conf
-  : "${seeds:=10}" "${lengths:=1 2 3 4 5}" "${margins:=normsoftmax sphereface amsoftmax aamsoftmax}"
-  : "${folds:=1 2 3 4 5 6 7 8 9 10}" "${ins_per_class:=20}"
-fi
+. utils/standin.sh
+case $settings in
+  mini) : "${classes:=air_conditioner dog_bark jackhammer street_music}" "${seeds:=1}" "${lengths:=1}" \
+          "${margins:=normsoftmax amsoftmax}" "${folds:=1 5}" "${ins_per_class:=1}" ;;
+  small) : "${seeds:=1}" "${lengths:=1 2}" "${margins:=normsoftmax amsoftmax}" \
+           "${folds:=1 2 3}" "${ins_per_class:=2}" ;;
+  real) : "${seeds:=10}" "${lengths:=1 2 3 4 5}" "${margins:=normsoftmax sphereface amsoftmax aamsoftmax}" \
+          "${folds:=1 2 3 4 5 6 7 8 9 10}" "${ins_per_class:=20}" ;;
+esac
 : "${classes:=air_conditioner car_horn dog_bark drilling engine_idling jackhammer siren street_music}"
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 # The paper's names of the losses, for the report.

@@ -29,18 +29,12 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 . ./path.sh
 . ./cmd.sh
 
-standin=false
-if [ -z "$corpus" ]; then corpus=corpus/standin-$standin_size; standin=true; fi
-if $standin; then
-  confdir=conf/standin-$standin_size
-  case $standin_size in
-    mini) : "${num_components:=16}" "${ivector_dim:=20}" "${lda_dim:=6}" "${mining_k:=2}" ;;
-    *) : "${num_components:=64}" "${ivector_dim:=100}" "${lda_dim:=60}" "${mining_k:=3}" ;;
-  esac
-else
-  confdir=conf
-  : "${num_components:=1024}" "${ivector_dim:=400}" "${lda_dim:=200}" "${mining_k:=10}"
-fi
+. utils/standin.sh
+case $settings in
+  mini) : "${num_components:=16}" "${ivector_dim:=20}" "${lda_dim:=6}" "${mining_k:=2}" ;;
+  small) : "${num_components:=64}" "${ivector_dim:=100}" "${lda_dim:=60}" "${mining_k:=3}" ;;
+  real) : "${num_components:=1024}" "${ivector_dim:=400}" "${lda_dim:=200}" "${mining_k:=10}" ;;
+esac
 run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 
 # Features of the i-vector chain, as an rspecifier: MFCC + deltas, sliding CMN, voiced frames.
