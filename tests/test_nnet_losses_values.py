@@ -196,6 +196,66 @@ def test_triplet_hard_negative_per_pair():
     assert loss(emb, labels).loss.item() == pytest.approx(sum(hinge) / len(hinge), rel=1e-9)
 
 
+def _drawn_negatives(emb, labels, hard_prob, hard_rank, draws):
+    """{(anchor, positive): [negatives drawn]} over ``draws`` calls of the ranked miner."""
+    from metricvox.nnet.losses.triplet import ranked_negatives
+    d = torch.tensor(distances(emb, squared=False), dtype=torch.float64)
+    seen = {}
+    torch.manual_seed(0)
+    for _ in range(draws):
+        for a, p, n in zip(*(t.tolist() for t in ranked_negatives(d, labels, hard_prob, hard_rank))):
+            seen.setdefault((a, p), []).append(n)
+    return seen
+
+
+def test_triplet_drawn_hard_negatives_come_from_the_anchors_nearest_ranks():
+    emb, labels, _ = clustered_batch(spread=0.4, seed=4)
+    d = distances(emb, squared=False)
+    ls = labels.tolist()
+    pairs = {(a, p) for a in range(len(ls)) for p in range(len(ls)) if p != a and ls[p] == ls[a]}
+    seen = _drawn_negatives(emb, labels, hard_prob=1.0, hard_rank=3, draws=60)
+    assert set(seen) == pairs                          # every (anchor, positive) pair, once a draw
+    for (a, _), drawn in seen.items():
+        nearest = sorted((n for n in range(len(ls)) if ls[n] != ls[a]), key=lambda n: d[a][n])[:3]
+        assert set(drawn) == set(nearest)              # all three ranks, nothing else
+
+
+def test_triplet_drawn_negatives_without_hard_prob_are_uniform_over_the_negatives():
+    emb, labels, _ = clustered_batch(spread=0.4, seed=4)
+    ls = labels.tolist()
+    seen = _drawn_negatives(emb, labels, hard_prob=0.0, hard_rank=2, draws=400)
+    for (a, _), drawn in seen.items():
+        negatives = [n for n in range(len(ls)) if ls[n] != ls[a]]
+        counts = [drawn.count(n) for n in negatives]
+        assert sum(counts) == 400
+        expected = 400 / len(negatives)                # within 5 sd of a uniform draw
+        assert all(abs(c - expected) < 5 * math.sqrt(expected) for c in counts), counts
+
+
+def test_triplet_drawn_negatives_loss_is_the_mean_hinge_of_the_drawn_triplets():
+    from metricvox.nnet.losses.triplet import ranked_negatives
+    margin = 0.3
+    emb, labels, _ = clustered_batch(spread=0.4, seed=4)
+    d = distances(emb, squared=False)
+    loss = build_loss("triplet", margin=margin, mining="hardneg", hard_prob=0.5, hard_rank=2)
+    torch.manual_seed(7)
+    value = loss(emb, labels).loss.item()
+    torch.manual_seed(7)
+    drawn = ranked_negatives(torch.tensor(d), labels, 0.5, 2)
+    hinge = [max(0.0, d[a][p] - d[a][n] + margin) for a, p, n in zip(*(t.tolist() for t in drawn))]
+    assert value == pytest.approx(sum(hinge) / len(hinge), rel=1e-6)
+
+
+def test_triplet_hard_prob_and_rank_are_checked():
+    from metricvox.errors import InputError
+    with pytest.raises(InputError, match="hard_prob must be in"):
+        build_loss("triplet", mining="hardneg", hard_prob=1.5)
+    with pytest.raises(InputError, match="hard_rank must be a positive integer"):
+        build_loss("triplet", mining="hardneg", hard_rank=0)
+    with pytest.raises(InputError, match="apply to mining 'hardneg' only"):
+        build_loss("triplet", mining="hard", hard_rank=3)
+
+
 @pytest.mark.parametrize("squared", [False, True])
 def test_triplet_semi_hard_eq8(squared):
     margin = 0.5

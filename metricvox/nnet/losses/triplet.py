@@ -11,7 +11,14 @@ Batch: (N*M, D) class-major with labels, N >= 2 classes, M >= 2. Mining:
   negative (``BatchHardMiner``; the multi-metric paper's "batch-hard sampling");
 * ``hardneg``: every (anchor, positive) pair with the anchor's nearest negative
   (``BatchEasyHardMiner`` with all positives, hard negatives; the singer paper's
-  "hard negative mining"; the same triplets as ``hard`` when M = 2);
+  "hard negative mining"; the same triplets as ``hard`` when M = 2). With
+  ``hard_prob`` < 1 or ``hard_rank`` > 1 the negative of each pair is drawn instead:
+  with probability ``hard_prob`` uniformly from the anchor's ``hard_rank`` nearest
+  negatives, otherwise uniformly from all its negatives (:func:`ranked_negatives`;
+  the rank-based hard-negative mining of clovaai's voxceleb_trainer, whose Thin
+  ResNet34 + SAP and losses the singer paper trains). Always the single nearest
+  negative lets a small batch collapse every embedding onto one point (the loss
+  then sits at the margin); drawn ones keep the easier negatives in play;
 * ``semihard``: every triplet with d(a, p) < d(a, n) < d(a, p) + margin
   (``TripletMarginMiner``, FaceNet's semi-hard negatives);
 * ``all``: every (a, p, n) of the batch;
@@ -37,10 +44,18 @@ DISTANCES = ("euclidean", "squared")
 
 
 class TripletLoss(torch.nn.Module):
-    def __init__(self, margin=0.2, mining="hard", distance="euclidean", normalize=True):
+    def __init__(self, margin=0.2, mining="hard", distance="euclidean", normalize=True,
+                 hard_prob=1.0, hard_rank=1):
         super().__init__()
         if mining not in MININGS:
             raise InputError(f"triplet mining must be one of {', '.join(MININGS)}, got '{mining}'")
+        if not 0.0 <= float(hard_prob) <= 1.0:
+            raise InputError(f"triplet hard_prob must be in [0, 1], got {hard_prob!r}")
+        if not isinstance(hard_rank, int) or hard_rank < 1:
+            raise InputError(f"triplet hard_rank must be a positive integer, got {hard_rank!r}")
+        drawn = float(hard_prob) < 1.0 or hard_rank > 1
+        if drawn and mining != "hardneg":
+            raise InputError("triplet hard_prob and hard_rank apply to mining 'hardneg' only")
         if distance not in DISTANCES:
             raise InputError(
                 f"triplet distance must be one of {', '.join(DISTANCES)}, got '{distance}'")
@@ -51,6 +66,9 @@ class TripletLoss(torch.nn.Module):
             margin=margin, distance=metric, reducer=reducers.MeanReducer())
         if mining == "hard":
             self.miner = miners.BatchHardMiner(distance=metric)
+        elif mining == "hardneg" and drawn:
+            self.miner = lambda embeddings, labels: ranked_negatives(
+                metric(embeddings), labels, float(hard_prob), hard_rank)
         elif mining == "hardneg":
             self.miner = miners.BatchEasyHardMiner(
                 pos_strategy="all", neg_strategy="hard", distance=metric)
@@ -76,3 +94,22 @@ def listed_triplets(embeddings):
             f"rows in turn; got shape {tuple(embeddings.shape)}")
     anchors = torch.arange(0, embeddings.shape[0], 3, device=embeddings.device)
     return anchors, anchors + 1, anchors + 2
+
+
+def ranked_negatives(distance_matrix, labels, hard_prob, hard_rank):
+    """(anchors, positives, negatives): every (anchor, positive) pair of the batch, each
+    with one negative drawn (torch's global generator) with probability ``hard_prob``
+    from the anchor's ``hard_rank`` nearest negatives, else from all its negatives."""
+    with torch.no_grad():
+        same = labels[:, None] == labels[None, :]
+        eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+        anchors, positives = torch.nonzero(same & ~eye, as_tuple=True)
+        # Each anchor's negatives, nearest first (positives pushed to the end).
+        masked = distance_matrix.detach().masked_fill(same, float("inf"))
+        by_distance = masked.argsort(dim=1)
+        negatives_per_anchor = (~same).sum(dim=1)[anchors]
+        hard = torch.rand(len(anchors), device=labels.device) < hard_prob
+        pool = torch.where(hard, negatives_per_anchor.clamp(max=hard_rank), negatives_per_anchor)
+        rank = (torch.rand(len(anchors), device=labels.device) * pool).long().clamp(max=pool - 1)
+        negatives = by_distance[anchors, rank]
+    return anchors, positives, negatives
