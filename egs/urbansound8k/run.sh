@@ -38,7 +38,7 @@ ins_per_class=          # recordings per class whose INS is computed (real: 20)
 case $settings in
   mini) : "${classes:=air_conditioner dog_bark jackhammer street_music}" "${seeds:=1}" "${lengths:=1}" \
           "${margins:=normsoftmax amsoftmax}" "${folds:=1 5}" "${ins_per_class:=1}" ;;
-  small) : "${seeds:=1}" "${lengths:=1 2}" "${margins:=normsoftmax amsoftmax}" \
+  small) : "${seeds:=1}" "${lengths:=1 2}" "${margins:=normsoftmax sphereface amsoftmax aamsoftmax}" \
            "${folds:=1 2 3}" "${ins_per_class:=2}" ;;
   real) : "${seeds:=10}" "${lengths:=1 2 3 4 5}" "${margins:=normsoftmax sphereface amsoftmax aamsoftmax}" \
           "${folds:=1 2 3 4 5 6 7 8 9 10}" "${ins_per_class:=20}" ;;
