@@ -9,7 +9,9 @@ import math
 import pytest
 import torch
 
+from metricvox.errors import InputError
 from metricvox.nnet.losses import build_loss
+from metricvox.nnet.losses.triplet import ranked_negatives
 
 N, M, D = 3, 3, 4
 
@@ -198,7 +200,6 @@ def test_triplet_hard_negative_per_pair():
 
 def _drawn_negatives(emb, labels, hard_prob, hard_rank, draws):
     """{(anchor, positive): [negatives drawn]} over ``draws`` calls of the ranked miner."""
-    from metricvox.nnet.losses.triplet import ranked_negatives
     d = torch.tensor(distances(emb, squared=False), dtype=torch.float64)
     seen = {}
     torch.manual_seed(0)
@@ -233,13 +234,14 @@ def test_triplet_drawn_negatives_without_hard_prob_are_uniform_over_the_negative
 
 
 def test_triplet_drawn_negatives_loss_is_the_mean_hinge_of_the_drawn_triplets():
-    from metricvox.nnet.losses.triplet import ranked_negatives
     margin = 0.3
     emb, labels, _ = clustered_batch(spread=0.4, seed=4)
     d = distances(emb, squared=False)
     loss = build_loss("triplet", margin=margin, mining="hardneg", hard_prob=0.5, hard_rank=2)
     torch.manual_seed(7)
     value = loss(emb, labels).loss.item()
+    # The draw is random, so the triplets come from the miner under the same seed; the
+    # hinge and its mean are the reference.
     torch.manual_seed(7)
     drawn = ranked_negatives(torch.tensor(d), labels, 0.5, 2)
     hinge = [max(0.0, d[a][p] - d[a][n] + margin) for a, p, n in zip(*(t.tolist() for t in drawn))]
@@ -247,7 +249,6 @@ def test_triplet_drawn_negatives_loss_is_the_mean_hinge_of_the_drawn_triplets():
 
 
 def test_triplet_hard_prob_and_rank_are_checked():
-    from metricvox.errors import InputError
     with pytest.raises(InputError, match="hard_prob must be in"):
         build_loss("triplet", mining="hardneg", hard_prob=1.5)
     with pytest.raises(InputError, match="hard_rank must be a positive integer"):

@@ -45,8 +45,9 @@ class Size:
 GENERATION = 4
 # mini has three test singers per set: with fewer, identification is trivially right and
 # a verification list has no non-target trial. small has eight per set, so that top-5
-# identification is not trivially 100% as among four or five. small's tracks fit in one 11.9 s segment of
-# Spleeter's (512 frames), which a 15 s track would double, with its separation time.
+# identification is not trivially 100% as among four or five. small's tracks fit in one
+# 11.9 s segment of Spleeter's (512 frames), which a 15 s track would double, with its
+# separation time.
 SIZES = {"mini": Size(seen=4, seen_tested=3, unseen=3, seconds=6.0),
          "small": Size(seen=16, seen_tested=8, unseen=8, seconds=11.5)}
 
