@@ -116,6 +116,7 @@ class Tool(click.Command):
         global _tool_pid
         _tool_pid = os.getpid()
         signal.signal(signal.SIGTERM, _interrupt)
+        _reset_sigterm_in_forked_children()
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except InputError as error:
@@ -136,16 +137,39 @@ class Tool(click.Command):
 
 
 _tool_pid = None
+_fork_hook_registered = False
 
 
 def _interrupt(signum, frame):
     if os.getpid() != _tool_pid:
-        # A forked worker (a process pool's, which shutdown ends with SIGTERM) inherited the
-        # handler: it dies quietly, as it would have without it.
+        # A forked child that kept the handler (see below): it dies quietly, as it would
+        # have without it.
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _reset_sigterm_in_forked_children():
+    """Forked children (process-pool workers) get SIGTERM's default action back.
+
+    A pool's shutdown SIGTERMs its idle workers. With a Python-level handler the signal
+    only sets a flag, and one that lands between the worker's last check and its blocking
+    wait on the task queue's lock is never acted on: the worker waits forever and the
+    pool's join with it (seen as a stand-in corpus generation hung for 15 minutes). The
+    default action ends the process in the kernel, with no window.
+    """
+    global _fork_hook_registered
+    if not _fork_hook_registered:
+        os.register_at_fork(after_in_child=_default_sigterm)
+        _fork_hook_registered = True
+
+
+def _default_sigterm():
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except ValueError:
+        pass   # forked from a non-main thread: _interrupt still ends the child
 
 
 def _tool_name():

@@ -108,3 +108,31 @@ def test_sigterm_mid_output_leaves_nothing_behind(tmp_path):
     assert proc.returncode != 0
     assert stderr.decode().strip().splitlines()[-1] == "metricvox-copy-matrix: aborted"
     assert list(out.iterdir()) == []
+
+
+def test_forked_pool_workers_of_a_tool_take_sigterm_by_default():
+    """A pool's shutdown SIGTERMs its idle workers; with the tool's Python-level handler a
+    signal landing just before a worker blocks on the task queue's lock was lost and the
+    pool's join hung. Workers must get the kernel's default action back."""
+    script = """
+import multiprocessing, signal
+import click
+from metricvox.cli import Tool
+
+def disposition(_):
+    handler = signal.getsignal(signal.SIGTERM)
+    return "default" if handler == signal.SIG_DFL else repr(handler)
+
+@click.command(cls=Tool)
+def main():
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        print(" ".join(pool.map(disposition, range(2))))
+    print("tool:", disposition(None))
+
+main()
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    workers, tool = proc.stdout.splitlines()
+    assert workers == "default default"
+    assert tool.startswith("tool: <function _interrupt")     # the tool itself still unwinds
