@@ -116,7 +116,6 @@ class Tool(click.Command):
         global _tool_pid
         _tool_pid = os.getpid()
         signal.signal(signal.SIGTERM, _interrupt)
-        _reset_sigterm_in_forked_children()
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except InputError as error:
@@ -137,7 +136,6 @@ class Tool(click.Command):
 
 
 _tool_pid = None
-_fork_hook_registered = False
 
 
 def _interrupt(signum, frame):
@@ -150,26 +148,25 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _reset_sigterm_in_forked_children():
-    """Forked children (process-pool workers) get SIGTERM's default action back.
+def _default_sigterm_in_forked_child():
+    """A forked child of a tool (a process-pool worker) gets SIGTERM's default action back.
 
     A pool's shutdown SIGTERMs its idle workers. With a Python-level handler the signal
     only sets a flag, and one that lands between the worker's last check and its blocking
     wait on the task queue's lock is never acted on: the worker waits forever and the
     pool's join with it (seen as a stand-in corpus generation hung for 15 minutes). The
-    default action ends the process in the kernel, with no window.
+    default action ends the process in the kernel, with no window. Only the tool's own
+    handler is dropped: a process that set another keeps it in its children.
     """
-    global _fork_hook_registered
-    if not _fork_hook_registered:
-        os.register_at_fork(after_in_child=_default_sigterm)
-        _fork_hook_registered = True
-
-
-def _default_sigterm():
+    if signal.getsignal(signal.SIGTERM) is not _interrupt:
+        return
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     except ValueError:
         pass   # forked from a non-main thread: _interrupt still ends the child
+
+
+os.register_at_fork(after_in_child=_default_sigterm_in_forked_child)
 
 
 def _tool_name():
