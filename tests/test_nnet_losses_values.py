@@ -251,6 +251,8 @@ def test_triplet_drawn_negatives_loss_is_the_mean_hinge_of_the_drawn_triplets():
 def test_triplet_hard_prob_and_rank_are_checked():
     with pytest.raises(InputError, match="hard_prob must be in"):
         build_loss("triplet", mining="hardneg", hard_prob=1.5)
+    with pytest.raises(InputError, match="hard_prob must be in"):
+        build_loss("triplet", mining="hardneg", hard_prob="half")   # a YAML string
     with pytest.raises(InputError, match="hard_rank must be a positive integer"):
         build_loss("triplet", mining="hardneg", hard_rank=0)
     with pytest.raises(InputError, match="apply to mining 'hardneg' only"):

@@ -49,11 +49,13 @@ class TripletLoss(torch.nn.Module):
         super().__init__()
         if mining not in MININGS:
             raise InputError(f"triplet mining must be one of {', '.join(MININGS)}, got '{mining}'")
-        if not 0.0 <= float(hard_prob) <= 1.0:
+        if isinstance(hard_prob, bool) or not isinstance(hard_prob, (int, float)) \
+                or not 0.0 <= hard_prob <= 1.0:
             raise InputError(f"triplet hard_prob must be in [0, 1], got {hard_prob!r}")
-        if not isinstance(hard_rank, int) or hard_rank < 1:
+        if isinstance(hard_rank, bool) or not isinstance(hard_rank, int) or hard_rank < 1:
             raise InputError(f"triplet hard_rank must be a positive integer, got {hard_rank!r}")
-        drawn = float(hard_prob) < 1.0 or hard_rank > 1
+        hard_prob = float(hard_prob)
+        drawn = hard_prob < 1.0 or hard_rank > 1
         if drawn and mining != "hardneg":
             raise InputError("triplet hard_prob and hard_rank apply to mining 'hardneg' only")
         if distance not in DISTANCES:
@@ -68,7 +70,7 @@ class TripletLoss(torch.nn.Module):
             self.miner = miners.BatchHardMiner(distance=metric)
         elif mining == "hardneg" and drawn:
             self.miner = lambda embeddings, labels: ranked_negatives(
-                metric(embeddings), labels, float(hard_prob), hard_rank)
+                metric(embeddings), labels, hard_prob, hard_rank)
         elif mining == "hardneg":
             self.miner = miners.BatchEasyHardMiner(
                 pos_strategy="all", neg_strategy="hard", distance=metric)
