@@ -29,7 +29,7 @@ import sys
 import click
 
 from metricvox.conf import read_conf
-from metricvox.errors import InputError
+from metricvox.errors import InputError, TrainingFailure
 from metricvox.progress import set_quiet
 
 
@@ -118,7 +118,7 @@ class Tool(click.Command):
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except InputError as error:
+        except (InputError, TrainingFailure) as error:
             click.echo(f"{name}: error: {error}", err=True)
             sys.exit(1)
         except click.UsageError as error:

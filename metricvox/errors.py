@@ -22,3 +22,8 @@ class InputError(Exception):
             where += ": "
         # Errors must stay on one line, whatever the message embeds.
         return (where + self.message).replace("\n", " ")
+
+
+class TrainingFailure(Exception):
+    """A computation that failed on valid input (a training loss that became NaN or
+    infinite): reported as one line too, but as a failure of the run, not of the input."""

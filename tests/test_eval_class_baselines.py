@@ -16,6 +16,7 @@ from metricvox.eval.centroid_classifier import class_centroids, segments_by_utte
 from metricvox.eval.class_gmm import load_class_gmms, save_class_gmms
 from metricvox.eval.class_gmm_training import train_class_gmms
 from metricvox.eval.class_scores import read_class_scores
+from metricvox.eval.class_svm import load_class_svm, save_class_svm
 from metricvox.eval.class_svm_training import training_frames
 from metricvox.eval.utt_labels import read_utt2label
 from metricvox.gmm.frames import FeatureFrames
@@ -122,8 +123,8 @@ def test_svm_separates_two_classes_and_matches_sklearn(tool, tmp_path):
     feats = _write_ark(tmp_path / "train.ark", train)
     utt2label = _write_labels(tmp_path / "utt2label", train_labels)
     tool("metricvox-train-class-svm", "--utt2label", utt2label, "--max-frames-per-utt", "0",
-         feats, tmp_path / "svm.pkl")
-    tool("metricvox-score-classes", "--method", "svm", "--model", tmp_path / "svm.pkl",
+         feats, tmp_path / "svm.npz")
+    tool("metricvox-score-classes", "--method", "svm", "--model", tmp_path / "svm.npz",
          _write_ark(tmp_path / "test.ark", test), tmp_path / "scores")
     scores = read_class_scores(tmp_path / "scores")
     predicted = [scores.classes[k] for k in scores.predictions()]
@@ -236,3 +237,17 @@ def test_train_class_gmms_errors(tool, tmp_path):
     with StatsJobs(1) as jobs, pytest.raises(InputError, match="utt2label:2: class 'y' has 1 "):
         train_class_gmms(FeatureFrames(feats), read_utt2label(labels),
                          UbmOptions(num_components=2, num_frames_init=100), jobs)
+
+
+def test_svm_model_file_of_three_classes_decides_as_sklearn(tmp_path):
+    """The .npz model (plain arrays) gives scikit-learn's own decision values, one per class."""
+    rng = np.random.default_rng(4)
+    frames = np.concatenate([rng.normal(loc=3 * c, size=(60, 5)) for c in range(3)])
+    targets = np.repeat(["a", "b", "c"], 60)
+    pipeline = make_pipeline(StandardScaler(), LinearSVC(random_state=0)).fit(frames, targets)
+    save_class_svm(pipeline, tmp_path / "svm.npz")
+    model = load_class_svm(tmp_path / "svm.npz")
+    test = rng.normal(loc=2, scale=3, size=(25, 5))
+    assert list(model.classes_) == ["a", "b", "c"] and model.n_features_in_ == 5
+    np.testing.assert_allclose(model.decision_function(test), pipeline.decision_function(test),
+                               rtol=1e-12, atol=1e-12)

@@ -65,7 +65,7 @@ def test_extract_score_eer_pipeline(trained):
     eer = float(re.search(r"EER: ([0-9.]+)%", proc.stdout.decode()).group(1))
     assert "48 target and 48 non-target" in proc.stderr
     # The trainer's validation EER of that epoch is the one the tools compute.
-    validation = load_checkpoint(trained / "exp/last.pt")["history"][0]["validation"]
+    validation = load_checkpoint(trained / "exp/last.pt").history[0]["validation"]
     assert 100 * validation == pytest.approx(eer, abs=1e-3)
     assert (trained / "exp/best.pt").exists()
 
@@ -83,7 +83,7 @@ def test_audio_in_gives_the_embeddings_of_features_computed_as_in_training(train
 def model_of(trained):
     checkpoint = load_checkpoint(trained / "exp/last.pt")
     model = build_model("thin_resnet34", freq_bins=40, embedding_dim=16)
-    model.load_state_dict(checkpoint["model"]["state"])
+    model.load_state_dict(checkpoint.model_state)
     return model.eval()
 
 

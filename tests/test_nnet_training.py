@@ -127,20 +127,20 @@ def test_resume_continues_exactly(tmp_path, feats_dir):
     train(config, feats_dir, stopped, resume=True, seed=99)  # the run's own seed is kept
 
     a, b = load_checkpoint(straight / "last.pt"), load_checkpoint(stopped / "last.pt")
-    assert a["epoch"] == b["epoch"] == 3
-    for name, tensor in a["model"]["state"].items():
-        assert torch.equal(tensor, b["model"]["state"][name]), name
-    for name, tensor in a["loss"]["state"].items():  # the margin head's class weights
-        assert torch.equal(tensor, b["loss"]["state"][name]), name
-    assert [h["loss"] for h in a["history"]] == [h["loss"] for h in b["history"]]
+    assert a.epoch == b.epoch == 3
+    for name, tensor in a.model_state.items():
+        assert torch.equal(tensor, b.model_state[name]), name
+    for name, tensor in a.loss_state.items():  # the margin head's class weights
+        assert torch.equal(tensor, b.loss_state[name]), name
+    assert [h["loss"] for h in a.history] == [h["loss"] for h in b.history]
     # The step schedule halved the rate after each epoch.
-    assert [h["lr"] for h in a["history"]] == [0.01, 0.005, 0.0025]
+    assert [h["lr"] for h in a.history] == [0.01, 0.005, 0.0025]
     for epoch in (1, 2, 3):
         assert (straight / f"epoch_{epoch}.pt").exists()
     assert "epoch 3/3" in (straight / "train.log").read_text()
     assert "data wait" in (straight / "train.log").read_text()
-    assert a["classes"] == ["spk0", "spk1", "spk2", "spk3"]
-    assert a["config"]["model"]["name"] == "thin_resnet34" and a["crop_frames"] == 30
+    assert a.classes == ["spk0", "spk1", "spk2", "spk3"]
+    assert a.config["model"]["name"] == "thin_resnet34" and a.crop_frames == 30
     assert yaml.safe_load((straight / "config.yaml").read_text()) == base_config()
 
 
@@ -163,7 +163,7 @@ def test_init_loads_model_weights_and_refuses_another_model(tmp_path, feats_dir)
     load_model_weights(model, "thin_resnet34", {"freq_bins": FREQ_BINS, "embedding_dim": 16},
                        checkpoint, "pre/last.pt")
     for name, tensor in model.state_dict().items():
-        assert torch.equal(tensor, checkpoint["model"]["state"][name])
+        assert torch.equal(tensor, checkpoint.model_state[name])
 
     other = write_config(tmp_path / "other.yaml", base_config(
         epochs=1, model={"name": "thin_resnet34", "freq_bins": FREQ_BINS, "embedding_dim": 8}))
@@ -199,12 +199,12 @@ def test_best_model_and_early_stopping(tmp_path, feats_dir, monkeypatch):
     train(config, feats_dir, tmp_path / "exp")
     assert not (tmp_path / "exp" / "epoch_5.pt").exists()
     last = load_checkpoint(tmp_path / "exp" / "last.pt")
-    assert [h["validation"] for h in last["history"]] == [0.30, 0.20, 0.25, 0.20]
+    assert [h["validation"] for h in last.history] == [0.30, 0.20, 0.25, 0.20]
     best = load_checkpoint(tmp_path / "exp" / "best.pt")
     epoch2 = load_checkpoint(tmp_path / "exp" / "epoch_2.pt")
-    assert best["epoch"] == 2
-    for name, tensor in best["model"]["state"].items():
-        assert torch.equal(tensor, epoch2["model"]["state"][name])
+    assert best.epoch == 2
+    for name, tensor in best.model_state.items():
+        assert torch.equal(tensor, epoch2.model_state[name])
     assert "early stop after epoch 4" in (tmp_path / "exp" / "train.log").read_text()
     # Resuming a run that stopped early does not train further.
     train(config, feats_dir, tmp_path / "exp", resume=True)
@@ -217,9 +217,9 @@ def test_accuracy_validation_is_the_classifiers_accuracy_on_full_utterances(tmp_
     train(config, feats_dir, tmp_path / "exp")
     checkpoint = load_checkpoint(tmp_path / "exp" / "best.pt")
     model = build_model("thin_resnet34", freq_bins=FREQ_BINS, embedding_dim=16)
-    model.load_state_dict(checkpoint["model"]["state"])
+    model.load_state_dict(checkpoint.model_state)
     model.eval()
-    head = torch.nn.functional.normalize(checkpoint["loss"]["state"]["head.W"], dim=0)
+    head = torch.nn.functional.normalize(checkpoint.loss_state["head.W"], dim=0)
     hits = 0
     for key, features in read_matrix_dict(f"scp:{feats_dir}/feats.scp").items():
         if features.shape[0] < 30:  # as in training, short utterances are repeated to the crop
@@ -228,7 +228,7 @@ def test_accuracy_validation_is_the_classifiers_accuracy_on_full_utterances(tmp_
             embedding = model(torch.from_numpy(features.T.copy())[None])[0]
         cosines = torch.nn.functional.normalize(embedding, dim=0) @ head
         hits += int(cosines.argmax()) == int(key[3])
-    assert checkpoint["history"][0]["validation"] == pytest.approx(hits / 16)
+    assert checkpoint.history[0]["validation"] == pytest.approx(hits / 16)
 
 
 def test_the_multi_metric_papers_weighted_losses_train_and_report_accuracy(tmp_path, feats_dir):
@@ -240,7 +240,7 @@ def test_the_multi_metric_papers_weighted_losses_train_and_report_accuracy(tmp_p
     figures = train(config, feats_dir, tmp_path / "exp")
     assert math.isfinite(figures["loss"]) and 0 <= figures["accuracy"] <= 1
     checkpoint = load_checkpoint(tmp_path / "exp" / "last.pt")
-    assert any(name.endswith("weight") for name in checkpoint["loss"]["state"])  # softmax head
+    assert any(name.endswith("weight") for name in checkpoint.loss_state)  # softmax head
 
 
 def test_mean_norm_travels_with_the_checkpoint_to_extraction(tmp_path, feats_dir):
@@ -260,11 +260,21 @@ def test_zero_epochs_saves_the_seeded_initial_model_untrained(tmp_path, feats_di
     config = write_config(tmp_path / "random.yaml", base_config(epochs=0))
     train(config, feats_dir, tmp_path / "random", seed=5)
     saved = load_checkpoint(tmp_path / "random" / "last.pt")
-    assert saved["epoch"] == 0 and saved["history"] == []
+    assert saved.epoch == 0 and saved.history == []
     # The same weights as a model freshly built under the same seed: nothing was trained.
     torch.manual_seed(5)
     fresh = build_model("thin_resnet34", freq_bins=FREQ_BINS, embedding_dim=16)
     for name, tensor in fresh.state_dict().items():
-        assert torch.equal(tensor, saved["model"]["state"][name]), name
+        assert torch.equal(tensor, saved.model_state[name]), name
     with pytest.raises(InputError, match="'epochs' must be a positive integer"):
         validate_config(base_config(epochs=-1))
+
+
+def test_a_loss_that_turns_non_finite_is_a_training_failure_on_one_line(tmp_path, feats_dir):
+    """A learning rate of 1e30 throws the weights past float32's range after the first step:
+    the run fails, named as a failure of training (the input is finite and well formed)."""
+    config = write_config(tmp_path / "c.yaml", base_config(
+        epochs=3, optimiser={"name": "sgd", "lr": 1e30}))
+    proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir, "--out",
+                    tmp_path / "exp", check=False)
+    assert_one_line_error(proc, "training failed: the loss is", "lower the learning rate")

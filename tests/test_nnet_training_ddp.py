@@ -58,6 +58,6 @@ def test_two_cpu_processes_train_one_epoch_and_exit(tmp_path, feats_dir):  # noq
     assert "over 2 processes" in log
     assert log.count("epoch 1/1") == 1  # rank 0 alone writes
     checkpoint = load_checkpoint(tmp_path / "exp" / "last.pt")
-    assert checkpoint["epoch"] == 1
-    assert all(torch.isfinite(t).all() for t in checkpoint["model"]["state"].values()
+    assert checkpoint.epoch == 1
+    assert all(torch.isfinite(t).all() for t in checkpoint.model_state.values()
                if t.is_floating_point())

@@ -101,9 +101,9 @@ if run_stage 3; then
       --utts data/fold$k/utt2label $feats $dir/scores
     dir=exp/svm/fold$k
     mkdir -p $dir
-    [ -f $dir/model.pkl ] || metricvox-train-class-svm --config $confdir/class_svm.conf \
-      --utt2label data/fold${k}_train/utt2label $feats $dir/model.pkl
-    [ -f $dir/scores ] || metricvox-score-classes --method svm --model $dir/model.pkl \
+    [ -f $dir/model.npz ] || metricvox-train-class-svm --config $confdir/class_svm.conf \
+      --utt2label data/fold${k}_train/utt2label $feats $dir/model.npz
+    [ -f $dir/scores ] || metricvox-score-classes --method svm --model $dir/model.npz \
       --utts data/fold$k/utt2label $feats $dir/scores
   done
 fi

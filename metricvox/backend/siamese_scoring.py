@@ -36,12 +36,12 @@ class SiameseScorer:
     def from_checkpoint(cls, path, device="cpu"):
         if path is None:
             raise InputError("--backend siamese needs --model (a siamese_pair checkpoint)")
-        saved = load_checkpoint(path)["model"]
-        if saved["name"] != "siamese_pair":
+        checkpoint = load_checkpoint(path)
+        if checkpoint.model_name != "siamese_pair":
             raise InputError(f"the siamese backend needs a siamese_pair model; the checkpoint "
-                             f"holds {saved['name']}", path)
-        model = build_model(saved["name"], **saved["config"])
-        model.load_state_dict(saved["state"])
+                             f"holds {checkpoint.model_name}", path)
+        model = build_model(checkpoint.model_name, **checkpoint.model_config)
+        model.load_state_dict(checkpoint.model_state)
         return cls(model, device)
 
     def prepare(self, embedding, key=None):

@@ -92,12 +92,11 @@ class Embedder:
     @classmethod
     def from_checkpoint(cls, path, device):
         checkpoint = load_checkpoint(path)
-        saved = checkpoint["model"]
-        model = build_model(saved["name"], **saved["config"])
-        model.load_state_dict(saved["state"])
-        return cls(model, checkpoint["features"], checkpoint["crop_frames"],
-                   checkpoint["config"]["input"]["short"], checkpoint["seed"], device, str(path),
-                   checkpoint["config"]["input"].get("mean_norm", False))
+        model = build_model(checkpoint.model_name, **checkpoint.model_config)
+        model.load_state_dict(checkpoint.model_state)
+        source = checkpoint.config["input"]
+        return cls(model, checkpoint.features, checkpoint.crop_frames, source["short"],
+                   checkpoint.seed, device, str(path), source["mean_norm"])
 
     def frames_of(self, seconds):
         return max(1, round(seconds * 1000.0 / self.frame_shift_ms))

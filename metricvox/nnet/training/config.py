@@ -31,6 +31,7 @@ valid keys; model and loss options are checked by their registries.
 """
 
 import copy
+import math
 
 import yaml
 
@@ -98,6 +99,26 @@ def _positive(value, what, kind=int):
     return number
 
 
+def _check_plain(value, where):
+    """Only values a checkpoint keeps as JSON: strings, finite numbers, booleans, null, and
+    lists and string-keyed mappings of them (no dates, sets, binary, NaN or infinity)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputError(f"config key {key!r} in '{where or 'the top level'}' must be a "
+                                 f"string")
+            _check_plain(item, f"{where}.{key}" if where else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_plain(item, f"{where}[{index}]")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"config '{where}' must be a finite number, got {value}")
+    elif not (value is None or isinstance(value, (str, bool, int))):
+        raise InputError(f"config '{where}' must be a string, number, boolean, list or mapping, "
+                         f"got a {type(value).__name__} ({value!r})")
+
+
 def _check_sampler(sampler):
     name = sampler["name"]
     if name not in SAMPLERS:
@@ -118,6 +139,7 @@ def _check_sampler(sampler):
 def validate_config(raw):
     """The complete config (defaults filled in) from a parsed YAML mapping, or InputError."""
     raw = _mapping(raw if raw is not None else {}, "the config file")
+    _check_plain(raw, "")
     _unknown("", raw, SCHEMA)
     config = {}
     for key, default in SCHEMA.items():

@@ -21,10 +21,10 @@ import time
 
 import torch
 
-from metricvox.errors import InputError
+from metricvox.errors import InputError, TrainingFailure
 from metricvox.nnet.losses import build_loss
 from metricvox.nnet.models import build_model
-from metricvox.nnet.training.checkpoints import (load_checkpoint, load_model_weights,
+from metricvox.nnet.training.checkpoints import (Checkpoint, load_checkpoint, load_model_weights,
                                                  restore_rng_states, rng_states, save_checkpoint)
 from metricvox.nnet.training.config import load_config
 from metricvox.nnet.training.data import build_batches, build_dataset, describe_batches
@@ -64,7 +64,7 @@ def log_file(path):
 
 def _check_same_run(config, checkpoint, path):
     """A resumed run must use the config it started with (more epochs are allowed)."""
-    before = {k: v for k, v in checkpoint["config"].items() if k != "epochs"}
+    before = {k: v for k, v in checkpoint.config.items() if k != "epochs"}
     now = {k: v for k, v in config.items() if k != "epochs"}
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
     if changed:
@@ -146,34 +146,28 @@ class Run:
         self.step = self.group.wrap(TrainingStep(self.model, self.loss), self.device)
 
     def state(self):
-        return {
-            "model": {"name": self.model_name, "config": self.model_config,
-                      "state": self.model.state_dict()},
-            "loss": {"config": self.config["loss"], "state": self.loss.state_dict()},
-            "optimiser": self.optimiser.state_dict(),
-            "schedule": self.schedule.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "epoch": self.epoch,
-            "rng": rng_states(),
-            "config": self.config,
-            "seed": self.seed,
-            "features": self.features,
-            "crop_frames": self.crop_frames,
-            "classes": list(self.dataset.classes),
-            "history": self.history,
-        }
+        return Checkpoint(
+            model_name=self.model_name, model_config=self.model_config,
+            model_state=self.model.state_dict(),
+            loss_config=self.config["loss"], loss_state=self.loss.state_dict(),
+            optimiser_state=self.optimiser.state_dict(),
+            schedule_state=self.schedule.state_dict(),
+            scaler_state=self.scaler.state_dict(),
+            epoch=self.epoch, rng=rng_states(), config=self.config, seed=self.seed,
+            features=self.features, crop_frames=self.crop_frames,
+            classes=list(self.dataset.classes), history=self.history)
 
     def restore(self, checkpoint, path):
-        if checkpoint["classes"] != list(self.dataset.classes):
+        if checkpoint.classes != list(self.dataset.classes):
             raise InputError("cannot resume: the data's classes differ from the checkpoint's", path)
-        self.model.load_state_dict(checkpoint["model"]["state"])
-        self.loss.load_state_dict(checkpoint["loss"]["state"])
-        self.optimiser.load_state_dict(checkpoint["optimiser"])
-        self.schedule.load_state_dict(checkpoint["schedule"])
-        self.scaler.load_state_dict(checkpoint["scaler"])
-        self.epoch = checkpoint["epoch"]
-        self.history = list(checkpoint["history"])
-        restore_rng_states(checkpoint["rng"])
+        self.model.load_state_dict(checkpoint.model_state)
+        self.loss.load_state_dict(checkpoint.loss_state)
+        self.optimiser.load_state_dict(checkpoint.optimiser_state)
+        self.schedule.load_state_dict(checkpoint.schedule_state)
+        self.scaler.load_state_dict(checkpoint.scaler_state)
+        self.epoch = checkpoint.epoch
+        self.history = list(checkpoint.history)
+        restore_rng_states(checkpoint.rng)
 
     def train_epoch(self):
         """One pass over the sampler's batches; returns the epoch's figures."""
@@ -192,8 +186,9 @@ class Run:
             with torch.autocast(self.device.type, enabled=self.amp):
                 output = self.step(features, labels)
             if not torch.isfinite(output.loss):
-                raise InputError(f"the loss is {output.loss.item()} at epoch {self.epoch + 1} "
-                                 f"step {step}: lower the learning rate or check the features")
+                raise TrainingFailure(f"training failed: the loss is {output.loss.item()} at "
+                                      f"epoch {self.epoch + 1} step {step}; lower the learning "
+                                      f"rate or check the features")
             self.optimiser.zero_grad(set_to_none=True)
             self.scaler.scale(output.loss).backward()
             self.scaler.step(self.optimiser)
@@ -243,7 +238,7 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
     if resume:
         checkpoint = load_checkpoint(last)
         _check_same_run(config, checkpoint, config_path)
-        seed = checkpoint["seed"]
+        seed = checkpoint.seed
     elif os.path.exists(last):
         raise InputError("the experiment dir already holds a run; give --resume to continue it "
                          "or choose another --out", out_dir)
