@@ -201,3 +201,14 @@ def test_a_checkpoint_with_a_date_in_its_metadata_is_damaged_not_run(tmp_path):
     torch.save({"format": CHECKPOINT_FORMAT, "metadata": 5, "tensors": {}}, tmp_path / "m.pt")
     with pytest.raises(Exception, match="damaged metricvox checkpoint"):
         load_checkpoint(tmp_path / "m.pt")
+
+
+def test_an_ark_entry_pickled_by_kaldiio_runs_nothing(tmp_path, marker):
+    """kaldiio unpickles an ark entry that starts 'PKL'; our reader never hands it one."""
+    ark = tmp_path / "crafted.ark"
+    ark.write_bytes(b"u1 PKL" + pickle.dumps(CreatesMarker(marker)))
+    proc = run_tool("metricvox-copy-matrix", f"ark:{ark}", f"ark,t:{tmp_path}/out.txt",
+                    check=False)
+    assert not marker.exists()
+    assert_one_line_error(proc, "crafted.ark", "'u1'")
+    assert not (tmp_path / "out.txt").exists()
