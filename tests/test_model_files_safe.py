@@ -212,3 +212,19 @@ def test_an_ark_entry_pickled_by_kaldiio_runs_nothing(tmp_path, marker):
     assert not marker.exists()
     assert_one_line_error(proc, "crafted.ark", "'u1'")
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_the_same_checkpoint_saved_twice_is_the_same_bytes(tmp_path):
+    """Nothing but the content goes into the file (torch.save given a path would record the
+    temporary file's random name)."""
+    from metricvox.nnet.training.checkpoints import Checkpoint, save_checkpoint
+    checkpoint = Checkpoint(
+        model_name="m", model_config={"dim": 2}, model_state={"w": torch.arange(4.0)},
+        loss_config={"name": "softmax"}, loss_state={}, optimiser_state={}, schedule_state={},
+        scaler_state={}, epoch=1, rng=rng_states(), config={"epochs": 1}, seed=0, features=None,
+        crop_frames=10, classes=["a", "b"], history=[{"loss": 0.5}])
+    save_checkpoint(checkpoint, tmp_path / "one.pt")
+    save_checkpoint(checkpoint, tmp_path / "two.pt")
+    assert (tmp_path / "one.pt").read_bytes() == (tmp_path / "two.pt").read_bytes()
+    loaded = load_checkpoint(tmp_path / "two.pt")
+    assert loaded.classes == ["a", "b"] and torch.equal(loaded.model_state["w"], torch.arange(4.0))

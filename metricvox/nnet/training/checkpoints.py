@@ -101,9 +101,11 @@ def save_checkpoint(checkpoint, path):
              "tensors": tensors}
     directory = os.path.dirname(os.path.abspath(path))
     fd, temp_path = tempfile.mkstemp(prefix=".ckpt.", suffix=".tmp", dir=directory)
-    os.close(fd)
     try:
-        torch.save(saved, temp_path)
+        # Through the file object: given a path, torch.save names the archive's inner folder
+        # after the (random) temporary file, and equal checkpoints would differ byte-wise.
+        with os.fdopen(fd, "wb") as stream:
+            torch.save(saved, stream)
         os.replace(temp_path, path)
     finally:
         if os.path.exists(temp_path):
