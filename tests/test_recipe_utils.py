@@ -1,5 +1,7 @@
-"""The shell glue shared by recipes: option parsing and the local job runner."""
+"""The shell glue shared by recipes: option parsing, the job runners and the stage helpers."""
 import subprocess
+
+import pytest
 
 from conftest import REPO
 
@@ -20,6 +22,29 @@ def test_parse_options_sets_known_variables_and_refuses_others(tmp_path):
     assert proc.returncode == 1 and "unknown option --stopstage" in proc.stderr
     proc = _bash(f"bash {script} --nj", tmp_path)
     assert proc.returncode == 1 and "needs a value" in proc.stderr
+
+
+# Each recipe's options (set before it parses them) and one variable it sets only afterwards.
+RECIPE_OPTIONS = {
+    "voxceleb": (["--stage 0", "--standin-size small", "--mining-k "], "--eval-set"),
+    "singer5057": (["--stage 0", "--separate true", "--trials-per-singer "], "--systems"),
+    "urbansound8k": (["--stage 0", "--device cpu", "--ins-per-class "], "--class-list"),
+}
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPE_OPTIONS))
+def test_recipe_help_lists_its_options_from_any_working_directory(recipe, tmp_path):
+    options, not_an_option = RECIPE_OPTIONS[recipe]
+    for cwd, path in ((REPO / "egs" / recipe, "./run.sh"), (REPO, f"egs/{recipe}/run.sh"),
+                      (REPO / "egs", f"{recipe}/run.sh"), (tmp_path, REPO / "egs" / recipe / "run.sh")):
+        proc = _bash(f"{path} --help", cwd)
+        assert proc.returncode == 0, (cwd, path, proc.stderr)
+        lines = proc.stderr.splitlines()
+        assert lines[0] == f"usage: {path} [options]", (cwd, path, proc.stderr)
+        for option in options:
+            assert f"  {option}" in lines, (cwd, path, option, proc.stderr)
+        assert not any(line.startswith(f"  {not_an_option} ") for line in lines), proc.stderr
+    assert not list(tmp_path.iterdir())  # --help ran nothing
 
 
 def test_run_local_substitutes_job_index_and_logs(tmp_path):
