@@ -30,6 +30,7 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 . ./cmd.sh
 
 . utils/standin.sh
+. local/scoring.sh
 case $settings in
   mini) : "${num_components:=16}" "${ivector_dim:=20}" "${lda_dim:=6}" "${mining_k:=2}" ;;
   small) : "${num_components:=64}" "${ivector_dim:=100}" "${lda_dim:=60}" "${mining_k:=3}" ;;
@@ -42,34 +43,6 @@ ivector_feats() {
   echo "ark:metricvox-add-deltas scp:data/$1/feats.scp ark:- | metricvox-apply-cmvn --mode sliding --cmn-window 300 --center ark:- ark:- | metricvox-select-voiced-frames ark:- scp:data/$1/vad.scp ark:- |"
 }
 dev_trials=data/vox1_dev/trials_dev   # a list drawn from VoxCeleb1 dev: early stopping, fusion
-# The VoxCeleb1 trial lists this corpus has, as NAME:TRIALS_FILE (the NAME is the list's own file
-# name, so the report says exactly which list a number comes from: -O, its cleaned version, -E, -H).
-trial_lists() {
-  local pair
-  for pair in veri_test:data/vox1_test/trials veri_test2:data/vox1_test/trials_veri_test2 \
-      list_test_all2:data/vox1_all/trials_list_test_all2 \
-      list_test_hard2:data/vox1_all/trials_list_test_hard2; do
-    [ ! -f "${pair#*:}" ] || echo "$pair"
-  done
-}
-# score_lists SYSTEM [metricvox-score options and inputs]: SYSTEM's scores on every trial list,
-# from one scoring of all their trials (data/trials_union, made in stage 1).
-score_lists() {
-  local system=$1 pair out; shift
-  [ -f exp/scores/${system}_union ] || metricvox-score --trials data/trials_union "$@" \
-    exp/scores/${system}_union
-  for pair in $(trial_lists); do
-    out=exp/scores/${system}_${pair%%:*}
-    [ -f $out ] || { utils/select_scores.sh "${pair#*:}" exp/scores/${system}_union > $out.tmp \
-      && mv $out.tmp $out; }
-  done
-}
-# union_scp PREFIX: PREFIX<eval_set>.scp, the union of PREFIX<part>.scp over the evaluation parts.
-union_scp() {
-  local out=$1$eval_set.scp part files=()
-  for part in $eval_parts; do files+=("$1$part.scp"); done
-  [ -f "$out" ] || { cat "${files[@]}" | LC_ALL=C sort > "$out.tmp" && mv "$out.tmp" "$out"; }
-}
 nnet_systems="vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax resnet_multi"
 
 if run_stage 0 && $standin; then
