@@ -1,5 +1,7 @@
-"""The shell glue shared by recipes: option parsing and the local job runner."""
+"""The shell glue shared by recipes: option parsing, the job runners and the stage helpers."""
 import subprocess
+
+import pytest
 
 from conftest import REPO
 
@@ -20,6 +22,29 @@ def test_parse_options_sets_known_variables_and_refuses_others(tmp_path):
     assert proc.returncode == 1 and "unknown option --stopstage" in proc.stderr
     proc = _bash(f"bash {script} --nj", tmp_path)
     assert proc.returncode == 1 and "needs a value" in proc.stderr
+
+
+# Each recipe's options (set before it parses them) and one variable it sets only afterwards.
+RECIPE_OPTIONS = {
+    "voxceleb": (["--stage 0", "--standin-size small", "--mining-k "], "--eval-set"),
+    "singer5057": (["--stage 0", "--separate true", "--trials-per-singer "], "--systems"),
+    "urbansound8k": (["--stage 0", "--device cpu", "--ins-per-class "], "--class-list"),
+}
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPE_OPTIONS))
+def test_recipe_help_lists_its_options_from_any_working_directory(recipe, tmp_path):
+    options, not_an_option = RECIPE_OPTIONS[recipe]
+    for cwd, path in ((REPO / "egs" / recipe, "./run.sh"), (REPO, f"egs/{recipe}/run.sh"),
+                      (REPO / "egs", f"{recipe}/run.sh"), (tmp_path, REPO / "egs" / recipe / "run.sh")):
+        proc = _bash(f"{path} --help", cwd)
+        assert proc.returncode == 0, (cwd, path, proc.stderr)
+        lines = proc.stderr.splitlines()
+        assert lines[0] == f"usage: {path} [options]", (cwd, path, proc.stderr)
+        for option in options:
+            assert f"  {option}" in lines, (cwd, path, option, proc.stderr)
+        assert not any(line.startswith(f"  {not_an_option} ") for line in lines), proc.stderr
+    assert not list(tmp_path.iterdir())  # --help ran nothing
 
 
 def test_run_local_substitutes_job_index_and_logs(tmp_path):
@@ -102,3 +127,96 @@ def test_select_scores_picks_a_lists_trials_in_its_order(tmp_path):
     (tmp_path / "list2").write_text("a b target\nc a nontarget\n")
     proc = _bash(f"{UTILS}/select_scores.sh list2 union", tmp_path)
     assert proc.returncode == 1 and "list2:2: trial c a has no score in union" in proc.stderr
+
+
+def _recipe_script(tmp_path, body):
+    """A recipe-like script (set -euo pipefail) that sources the stage helpers, then BODY."""
+    script = tmp_path / "steps.sh"
+    script.write_text(f"set -euo pipefail\n. {UTILS}/stage_helpers.sh\n{body}")
+    return f"bash {script}"
+
+
+def test_run_stage_is_true_from_stage_to_stop_stage(tmp_path):
+    proc = _bash(_recipe_script(tmp_path, "stage=2; stop_stage=4\n"
+                                "for n in 1 2 3 4 5; do if run_stage $n; then echo $n; fi; done\n"), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2", "3", "4"]
+
+
+def test_final_model_is_the_best_epoch_when_there_is_one(tmp_path):
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "last.pt").write_text("")
+    script = _recipe_script(tmp_path, "final_model exp\n")
+    assert _bash(script, tmp_path).stdout == "exp/last.pt\n"
+    (tmp_path / "exp" / "best.pt").write_text("")
+    assert _bash(script, tmp_path).stdout == "exp/best.pt\n"
+
+
+FAKE_TRAIN = """#!/usr/bin/env bash
+# Stands in for metricvox-train: records its arguments, exits with $TRAIN_STATUS.
+echo "$*" >> "$TRAIN_CALLS"
+exit "${TRAIN_STATUS:-0}"
+"""
+
+
+def _train_once(tmp_path, status=0, body="train_once exp/a --config a.yaml --seed 3\necho after\n"):
+    bindir = tmp_path / "fakebin"
+    bindir.mkdir(exist_ok=True)
+    (bindir / "metricvox-train").write_text(FAKE_TRAIN)
+    (bindir / "metricvox-train").chmod(0o755)
+    (tmp_path / "exp" / "a").mkdir(parents=True, exist_ok=True)
+    calls = tmp_path / "calls"
+    proc = _bash(f"PATH={bindir}:$PATH TRAIN_CALLS={calls} TRAIN_STATUS={status} "
+                 + _recipe_script(tmp_path, body), tmp_path)
+    lines = calls.read_text().splitlines() if calls.exists() else []
+    calls.unlink(missing_ok=True)
+    return proc, lines
+
+
+def test_train_once_trains_then_marks_done_and_afterwards_skips(tmp_path):
+    proc, calls = _train_once(tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "after\n", proc.stderr
+    assert calls == ["--config a.yaml --seed 3 --out exp/a"]
+    assert (tmp_path / "exp" / "a" / "done").exists()
+    proc, calls = _train_once(tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "after\n" and calls == []
+
+
+def test_train_once_resumes_a_training_that_was_cut_off(tmp_path):
+    (tmp_path / "exp" / "a").mkdir(parents=True)
+    (tmp_path / "exp" / "a" / "last.pt").write_text("")
+    proc, calls = _train_once(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert calls == ["--config a.yaml --seed 3 --out exp/a --resume"]
+
+
+def test_a_failed_training_is_not_marked_done_and_stops_the_recipe(tmp_path):
+    proc, calls = _train_once(tmp_path, status=3)
+    assert proc.returncode != 0 and "after" not in proc.stdout
+    assert len(calls) == 1 and not (tmp_path / "exp" / "a" / "done").exists()
+    # Where set -e is off (a condition), the status still tells, and done is still not written.
+    proc, calls = _train_once(tmp_path, status=3, body="train_once exp/a || echo failed $?\n")
+    assert proc.returncode == 0 and proc.stdout == "failed 3\n", proc.stderr
+    assert len(calls) == 1 and not (tmp_path / "exp" / "a" / "done").exists()
+
+
+def test_write_report_writes_the_whole_report_and_shows_it(tmp_path):
+    proc = _bash(_recipe_script(tmp_path, "report() { echo '# title'; echo; seq 3; }\n"
+                                "write_report RESULTS.md report\n"), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "RESULTS.md").read_text() == "# title\n\n1\n2\n3\n" == proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md", "steps.sh"]
+
+
+def test_write_report_that_fails_midway_leaves_no_file_and_stops_the_recipe(tmp_path):
+    # The failing command is not the report's last: set -e must end the report there.
+    script = _recipe_script(tmp_path, "report() { echo '# title'; wc -l < missing_file; echo tail; }\n"
+                            "write_report RESULTS.md report\necho after\n")
+    proc = _bash(script, tmp_path)
+    assert proc.returncode != 0 and "missing_file" in proc.stderr
+    assert proc.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["steps.sh"]
+    (tmp_path / "RESULTS.md").write_text("the last report\n")
+    assert _bash(script, tmp_path).returncode != 0
+    assert (tmp_path / "RESULTS.md").read_text() == "the last report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md", "steps.sh"]

@@ -32,13 +32,13 @@ trials_per_singer=      # verification trials per test singer and model size (pa
 . ./cmd.sh
 
 . utils/standin.sh
+. utils/stage_helpers.sh
 case $settings in
   mini) : "${train_clips:=3}" "${test_clips:=3}" "${min_spacing:=0.5}" "${queries_per_singer:=10}" "${trials_per_singer:=20}" ;;
   small) : "${train_clips:=4}" "${test_clips:=3}" "${min_spacing:=1.0}" "${queries_per_singer:=20}" "${trials_per_singer:=60}" ;;
   real) : "${train_clips:=10}" "${test_clips:=5}" "${min_spacing:=3.5}" "${queries_per_singer:=20}" "${trials_per_singer:=120}" ;;
 esac
 case $separate in true|false) ;; *) echo "$0: --separate must be true or false" >&2; exit 1 ;; esac
-run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 
 sets="train valid test_seen test_unseen"
 test_sets="test_seen test_unseen"
@@ -109,22 +109,15 @@ if run_stage 3; then
   done
 fi
 
-# The model a finished experiment is used through: its best validation epoch.
-final_model() { if [ -f $1/best.pt ]; then echo $1/best.pt; else echo $1/last.pt; fi; }
-
 if run_stage 4; then
   echo "=== stage 4: Thin ResNet34 + SAP with each loss: $systems"
   train_condition() {
     for exp in $systems; do
       dir=exp/$1/$exp
-      [ -f $dir/done ] && continue
-      resume=()
-      [ -f $dir/last.pt ] && resume=(--resume)
       mkdir -p $dir
       # From data/$1, where the configs' validation paths point.
-      (cd data/$1 && metricvox-train --config "$OLDPWD/$confdir/$exp.yaml" --data train_clips \
-        --out "$OLDPWD/$dir" --device "$device" --seed "$seed" "${resume[@]}")
-      touch $dir/done
+      (cd data/$1 && train_once "$OLDPWD/$dir" --config "$OLDPWD/$confdir/$exp.yaml" \
+        --data train_clips --device "$device" --seed "$seed")
     done
   }
   conds=($(conditions))
@@ -200,7 +193,7 @@ fi
 
 if run_stage 7; then
   echo "=== stage 7: report"
-  {
+  print_results() {
     echo "# Singer recognition results ($corpus)"
     echo
     for name in $sets; do
@@ -212,7 +205,6 @@ if run_stage 7; then
       "centroids of 6 songs' clips; verification: $trials_per_singer trials per singer and model size"
     echo
     local/make_report.py --systems "$systems" --conditions "$(conditions)" exp
-  } > exp/RESULTS.md.tmp
-  mv exp/RESULTS.md.tmp exp/RESULTS.md
-  cat exp/RESULTS.md
+  }
+  write_report exp/RESULTS.md print_results
 fi

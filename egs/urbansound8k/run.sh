@@ -35,6 +35,7 @@ ins_per_class=          # recordings per class whose INS is computed (real: 20)
 . ./cmd.sh
 
 . utils/standin.sh
+. utils/stage_helpers.sh
 case $settings in
   mini) : "${classes:=air_conditioner dog_bark jackhammer street_music}" "${seeds:=1}" "${lengths:=1}" \
           "${margins:=normsoftmax amsoftmax}" "${folds:=1 5}" "${ins_per_class:=1}" ;;
@@ -44,7 +45,6 @@ case $settings in
           "${folds:=1 2 3 4 5 6 7 8 9 10}" "${ins_per_class:=20}" ;;
 esac
 : "${classes:=air_conditioner car_horn dog_bark drilling engine_idling jackhammer siren street_music}"
-run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 # The paper's names of the losses, for the report.
 margin_name() {
   case $1 in normsoftmax) echo "modified softmax" ;; sphereface) echo SphereFace ;;
@@ -118,17 +118,14 @@ if run_stage 4; then
       dir=exp/nnet/${margin}_${length}s/seed$seed/fold$k
       [ -f $dir/scores ] && continue
       mkdir -p $dir
-      if [ ! -f $dir/done ]; then
-        local/make_nnet_config.py --loss $margin --seconds $length \
-          --validation-data data/fold${k}_valid $confdir/mobilenet.yaml $dir/run.yaml
-        resume=(); [ -f $dir/last.pt ] && resume=(--resume)
-        metricvox-train --config $dir/run.yaml --data data/fold${k}_nnet --out $dir \
-          --device "$device" --seed "$seed" "${resume[@]}" --quiet
-        # Keep only the model used (2000 runs of 20 epochs would otherwise fill a disk).
-        [ -f $dir/best.pt ] || mv $dir/last.pt $dir/best.pt
-        rm -f $dir/epoch_*.pt $dir/last.pt
-        touch $dir/done
-      fi
+      [ -f $dir/done ] || local/make_nnet_config.py --loss $margin --seconds $length \
+        --validation-data data/fold${k}_valid $confdir/mobilenet.yaml $dir/run.yaml
+      train_once $dir --config $dir/run.yaml --data data/fold${k}_nnet --device "$device" \
+        --seed "$seed" --quiet
+      # Keep only the model used (2000 runs of 20 epochs would otherwise fill a disk), once
+      # the training is marked done: a run cut off before that still resumes from last.pt.
+      [ -f $dir/best.pt ] || mv $dir/last.pt $dir/best.pt
+      rm -f $dir/epoch_*.pt $dir/last.pt
       metricvox-extract --model $dir/best.pt --device "$device" --segment-seconds $length --quiet \
         scp:data/all_mel40/feats.scp ark:$dir/embeddings.ark
       metricvox-score-classes --method centroid --distance cosine \
@@ -209,7 +206,7 @@ if run_stage 7; then
   echo "=== stage 7: report"
   best=$(cat exp/results/selected_network)
   section() { echo; echo "## $1"; echo; echo '```'; cat "$2"; echo '```'; }
-  {
+  print_results() {
     echo "# UrbanSound8K results ($corpus)"
     echo
     echo "- classes: $classes (foreground slices)"
@@ -229,7 +226,6 @@ if run_stage 7; then
     section "Tukey HSD between every margin and length" exp/results/tukey_margin_length.txt
     section "Index of non-stationarity per class (label scale mean_ins mean_threshold fraction_nonstationary count)" \
       exp/ins/ins.txt.classes
-  } > exp/RESULTS.md.tmp
-  mv exp/RESULTS.md.tmp exp/RESULTS.md
-  cat exp/RESULTS.md
+  }
+  write_report exp/RESULTS.md print_results
 fi

@@ -5,14 +5,18 @@
 # already defined, and stops with a message on an option the recipe does not have.
 # "--help" prints the options and their current values. Leftover words stay in "$@".
 
+# The script's options are the variables it assigns before it sources this file. Its file is
+# $0, or $0's base name when the script has changed to its own directory (a recipe's
+# `cd "$(dirname "$0")"`) and was started by a path relative to another one.
 _mv_usage() {
-  echo "usage: $0 [options] $*" >&2
+  local script=$0 name
+  [ -f "$script" ] || script=${0##*/}
+  echo "usage: $0 [options]" >&2
   echo "options (current values):" >&2
-  local line name
-  while read -r line; do
-    name=${line%%=*}
-    echo "  --${name//_/-} ${!name}" >&2
-  done < <(grep -oE '^[a-z][a-z0-9_]*=' "$0" | tr -d '=' | sort -u | sed 's/$/=/')
+  for name in $(awk '/^[[:space:]]*\.[[:space:]].*parse_options\.sh/ { exit }
+      /^[a-z][a-z0-9_]*=/ { sub(/=.*/, ""); if (!seen[$0]++) print }' "$script"); do
+    echo "  --${name//_/-} ${!name-}" >&2
+  done
 }
 
 while [ $# -gt 0 ]; do

@@ -30,46 +30,18 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 . ./cmd.sh
 
 . utils/standin.sh
+. utils/stage_helpers.sh
+. local/scoring.sh
 case $settings in
   mini) : "${num_components:=16}" "${ivector_dim:=20}" "${lda_dim:=6}" "${mining_k:=2}" ;;
   small) : "${num_components:=64}" "${ivector_dim:=100}" "${lda_dim:=60}" "${mining_k:=3}" ;;
   real) : "${num_components:=1024}" "${ivector_dim:=400}" "${lda_dim:=200}" "${mining_k:=10}" ;;
 esac
-run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
-
 # Features of the i-vector chain, as an rspecifier: MFCC + deltas, sliding CMN, voiced frames.
 ivector_feats() {
   echo "ark:metricvox-add-deltas scp:data/$1/feats.scp ark:- | metricvox-apply-cmvn --mode sliding --cmn-window 300 --center ark:- ark:- | metricvox-select-voiced-frames ark:- scp:data/$1/vad.scp ark:- |"
 }
 dev_trials=data/vox1_dev/trials_dev   # a list drawn from VoxCeleb1 dev: early stopping, fusion
-# The VoxCeleb1 trial lists this corpus has, as NAME:TRIALS_FILE (the NAME is the list's own file
-# name, so the report says exactly which list a number comes from: -O, its cleaned version, -E, -H).
-trial_lists() {
-  local pair
-  for pair in veri_test:data/vox1_test/trials veri_test2:data/vox1_test/trials_veri_test2 \
-      list_test_all2:data/vox1_all/trials_list_test_all2 \
-      list_test_hard2:data/vox1_all/trials_list_test_hard2; do
-    [ ! -f "${pair#*:}" ] || echo "$pair"
-  done
-}
-# score_lists SYSTEM [metricvox-score options and inputs]: SYSTEM's scores on every trial list,
-# from one scoring of all their trials (data/trials_union, made in stage 1).
-score_lists() {
-  local system=$1 pair out; shift
-  [ -f exp/scores/${system}_union ] || metricvox-score --trials data/trials_union "$@" \
-    exp/scores/${system}_union
-  for pair in $(trial_lists); do
-    out=exp/scores/${system}_${pair%%:*}
-    [ -f $out ] || { utils/select_scores.sh "${pair#*:}" exp/scores/${system}_union > $out.tmp \
-      && mv $out.tmp $out; }
-  done
-}
-# union_scp PREFIX: PREFIX<eval_set>.scp, the union of PREFIX<part>.scp over the evaluation parts.
-union_scp() {
-  local out=$1$eval_set.scp part files=()
-  for part in $eval_parts; do files+=("$1$part.scp"); done
-  [ -f "$out" ] || { cat "${files[@]}" | LC_ALL=C sort > "$out.tmp" && mv "$out.tmp" "$out"; }
-}
 nnet_systems="vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax resnet_multi"
 
 if run_stage 0 && $standin; then
@@ -178,18 +150,10 @@ if run_stage 4; then
   fi
 fi
 
-# Train one network experiment (conf/EXP.yaml) unless it finished; resume it if it was cut off.
+# train_network EXP DATA [OPTIONS]: the experiment $confdir/EXP.yaml trained on DATA in exp/EXP.
 train_network() {
-  local exp=$1 data=$2; shift 2
-  if [ -f exp/$exp/done ]; then return; fi
-  local resume=()
-  [ -f exp/$exp/last.pt ] && resume=(--resume)
-  metricvox-train --config $confdir/$exp.yaml --data "$data" --out exp/$exp --device "$device" \
-    --seed "$seed" "${resume[@]}" "$@"
-  touch exp/$exp/done
+  train_once exp/$1 --config $confdir/$1.yaml --data "$2" --device "$device" --seed "$seed" "${@:3}"
 }
-# The model a finished experiment is used through: its best validation epoch.
-final_model() { if [ -f exp/$1/best.pt ]; then echo exp/$1/best.pt; else echo exp/$1/last.pt; fi; }
 
 if run_stage 5; then
   echo "=== stage 5: double- and triple-branch Siamese networks from the mined lists; supervised VGG baselines"
@@ -202,7 +166,7 @@ fi
 if run_stage 6; then
   echo "=== stage 6: multi-metric ResNet-50-SE: softmax pre-training, then the weighted losses"
   train_network resnet_pretrain data/${train_set}_spec161
-  train_network resnet_multi data/${train_set}_spec161 --init "$(final_model resnet_pretrain)"
+  train_network resnet_multi data/${train_set}_spec161 --init "$(final_model exp/resnet_pretrain)"
 fi
 
 if run_stage 7; then
@@ -212,12 +176,12 @@ if run_stage 7; then
     input=mel80; extract_opts=(); backend=(--backend cosine)
     case $exp in
       resnet_*) input=spec161; extract_opts=(--num-crops 10) ;;   # 10 x 10 crop mean distance
-      siamese_double) backend=(--backend siamese --model "$(final_model $exp)") ;;
+      siamese_double) backend=(--backend siamese --model "$(final_model exp/$exp)") ;;
     esac
     parts=$eval_parts
     case $exp in siamese_*) [[ " $parts " == *" vox1_dev "* ]] || parts="vox1_dev $parts" ;; esac
     for part in $parts; do
-      [ -f exp/$exp/embeddings_$part.scp ] || metricvox-extract --model "$(final_model $exp)" \
+      [ -f exp/$exp/embeddings_$part.scp ] || metricvox-extract --model "$(final_model exp/$exp)" \
         --device "$device" "${extract_opts[@]}" scp:data/${part}_$input/feats.scp \
         ark,scp:"$PWD"/exp/$exp/embeddings_$part.ark,exp/$exp/embeddings_$part.scp
     done
@@ -251,7 +215,7 @@ if run_stage 8; then
     done
     metricvox-plot-det --title "VoxCeleb1 $list ($corpus)" $trials exp/results/det_$list.png "${curves[@]}"
   done
-  {
+  print_results() {
     echo "# VoxCeleb results ($corpus)"
     echo
     for name in $train_set vox1_dev vox1_test; do
@@ -265,7 +229,6 @@ if run_stage 8; then
     echo "- DET curves: exp/results/det_LIST.png"
     echo
     metricvox-results-table --wide "${tables[@]}"
-  } > exp/RESULTS.md.tmp
-  mv exp/RESULTS.md.tmp exp/RESULTS.md
-  cat exp/RESULTS.md
+  }
+  write_report exp/RESULTS.md print_results
 fi
