@@ -2,7 +2,7 @@
 
 ``cosine`` and ``euclidean`` need no model; ``plda`` needs the file written by
 metricvox-train-plda; ``siamese`` the checkpoint of a double-branch Siamese network
-(:mod:`metricvox.backend.siamese_scoring`), run on ``device``. Every back end has the same two methods (see
+(:mod:`metricvox.nnet.siamese_head_scoring`), run on ``device``. Every back end has the same two methods (see
 :class:`metricvox.backend.similarity.SimilarityScorer`), so trial scoring and score
 normalisation work with any of them.
 """
@@ -23,7 +23,7 @@ def make_scorer(backend, model=None, device="cpu"):
             raise InputError("--backend plda needs --model (a file from metricvox-train-plda)")
         return PldaBackend.load(model)
     if backend == "siamese":
-        from metricvox.backend.siamese_scoring import SiameseScorer  # torch only when needed
+        from metricvox.nnet.siamese_head_scoring import SiameseScorer  # torch only when needed
         return SiameseScorer.from_checkpoint(model, device)
     if backend in METRICS:
         return SimilarityScorer(backend)
