@@ -5,9 +5,11 @@ builds its scorer from the tools' options (:class:`ScoringOptions`; a model file
 loaded then, before any input is read) and scores a trial list with it:
 
 - ``cosine`` and ``euclidean``: embeddings on both sides, no model;
-- ``plda``: embeddings, and the file metricvox-train-plda wrote as ``model``.
+- ``plda``: embeddings, and the file metricvox-train-plda wrote as ``model``;
+- ``gmm-ubm`` (:data:`GMM_UBM`): MAP-adapted means on the enrollment side, feature
+  matrices on the test side, and the UBM they were adapted from as ``ubm``.
 
-Their scorers share the two methods of
+The embedding back ends' scorers share the two methods of
 :class:`metricvox.backend.similarity.SimilarityScorer`, so trial scoring and score
 normalisation work with any of them. The back end that scores through a Siamese
 network's own head sits with the networks, a layer below this one, which never imports
@@ -20,7 +22,9 @@ from metricvox.backend.plda_backend import PldaBackend
 from metricvox.backend.similarity import METRICS, SimilarityScorer
 from metricvox.backend.trial_scoring import score_trials
 from metricvox.errors import InputError
-from metricvox.io import read_matrix_dict
+from metricvox.gmm.gmm_ubm_scoring import GmmUbmScorer
+from metricvox.gmm.model import Gmm
+from metricvox.io import read_matrices, read_matrix_dict
 
 # The tools' options a back end is built from: a model file, the torch device of a
 # network, a GMM-UBM's UBM and its number of top Gaussians per frame.
@@ -33,8 +37,15 @@ class EmbeddingBackend:
     :func:`metricvox.backend.trial_scoring.score_trials` with the scorer that
     ``make_scorer(options)`` builds."""
 
+    own_options = ()  # options that only this back end takes, and needs
+
     def __init__(self, make_scorer):
         self.make_scorer = make_scorer
+
+    def input_problem(self, num_inputs, enroll_map):
+        """Why the tool's inputs do not suit this back end, or None: one or two tables
+        and an enrollment map all do."""
+        return None
 
     def score(self, scorer, trials, enroll_rspecifier, test_rspecifier=None, *, enroll_map=None,
               average="embedding", where=None):
@@ -58,3 +69,32 @@ def _plda_scorer(options):
 
 EMBEDDING_BACKENDS = {**{metric: _similarity_backend(metric) for metric in METRICS},
                       "plda": EmbeddingBackend(_plda_scorer)}
+
+
+class GmmUbmBackend:
+    """Two different inputs: the MAP-adapted means of each enrollment model (from
+    metricvox-map-adapt, read whole) and the test utterances' feature matrices (streamed
+    once), scored by :meth:`metricvox.gmm.gmm_ubm_scoring.GmmUbmScorer.score_trials`."""
+
+    own_options = ("ubm",)
+
+    def make_scorer(self, options):
+        return GmmUbmScorer(Gmm.load(options.ubm), options.top_gaussians)
+
+    def input_problem(self, num_inputs, enroll_map):
+        # A model's utterances were pooled when its means were adapted.
+        if num_inputs != 2 or enroll_map:
+            return ("--backend gmm-ubm takes MEANS_RSPECIFIER TEST_FEATS_RSPECIFIER SCORES and no "
+                    "--enroll-map (give it to metricvox-map-adapt)")
+        return None
+
+    def score(self, scorer, trials, means_rspecifier, feats_rspecifier, *, enroll_map=None,
+              average=None, where=None):
+        """``[(enroll, test, score)]`` of ``trials`` (read from ``where``). ``enroll_map``
+        and ``average`` do not apply (:meth:`input_problem` turns a map away)."""
+        return scorer.score_trials(trials, read_matrix_dict(means_rspecifier),
+                                   read_matrices(feats_rspecifier), where=where,
+                                   enroll_where=means_rspecifier, test_where=feats_rspecifier)
+
+
+GMM_UBM = GmmUbmBackend()
