@@ -9,14 +9,16 @@ in one of two explicitly chosen ways, which give different EERs:
 - ``score``: each enrollment utterance is scored against the test side and the
   scores are averaged.
 
-The back end is any scorer of :mod:`metricvox.backend.backends` (or its name).
+The back end is any scorer with the two methods of
+:class:`metricvox.backend.similarity.SimilarityScorer` (the tools build them by name,
+:mod:`metricvox.scoring_backends`), or the name of a similarity metric.
 """
 
 import logging
 
 import numpy as np
 
-from metricvox.backend.backends import make_scorer
+from metricvox.backend.similarity import SimilarityScorer
 from metricvox.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -64,11 +66,11 @@ def score_trials(trials, enroll_embeddings, test_embeddings, *, metric="cosine",
                  average="embedding", enroll_map=None, where=None):
     """``[(enroll, test, score)]`` for every trial whose two sides exist.
 
-    ``metric`` is a back-end name or scorer. Trials with a missing side are skipped
-    and counted in the log, Kaldi style; if none can be scored it is an error naming
-    the trial list ``where``.
+    ``metric`` is a scorer or a similarity metric's name (cosine, euclidean). Trials
+    with a missing side are skipped and counted in the log, Kaldi style; if none can be
+    scored it is an error naming the trial list ``where``.
     """
-    scorer = make_scorer(metric)
+    scorer = SimilarityScorer(metric) if isinstance(metric, str) else metric
     models = enrollment_models(dict.fromkeys(t.enroll for t in trials), enroll_embeddings,
                                scorer, enroll_map, average)
     tests = {}

@@ -34,6 +34,9 @@ _TestSide = namedtuple("_TestSide", "frames joint ubm_log_likelihood selected")
 
 
 class GmmUbmScorer:
+    """GMM-UBM scores against ``ubm``, exact or (``top_c`` > 0) over each frame's ``top_c``
+    best UBM components."""
+
     def __init__(self, ubm, top_c=0):
         if top_c < 0:
             raise InputError(f"the number of top Gaussians must not be negative, got {top_c}")
@@ -74,6 +77,52 @@ class GmmUbmScorer:
                        - offset[test.selected])
         return float(np.mean(logsumexp(adapted, axis=1) - test.ubm_log_likelihood))
 
+    def score_trials(self, trials, enroll_means, test_features, *, where=None, enroll_where=None,
+                     test_where=None):
+        """``[(enroll, test, score)]`` for every trial with a model and test features.
+
+        ``enroll_means`` maps models to their adapted means (from table
+        ``enroll_where``); ``test_features`` iterates ``(utterance, frames)`` (from
+        ``test_where``) and is read once, each test utterance scored against all its
+        models. Trials with a missing side are skipped and counted; if none can be
+        scored it is an error naming the trial list ``where``.
+        """
+        trials_of = defaultdict(list)
+        for trial in trials:
+            trials_of[trial.test].append(trial)
+        scores, models = {}, {}  # models: enrollments' model sides, reused across their trials
+        model_bytes = 8 * self.ubm.means.size + 8 * self.ubm.num_components
+        max_models = max(1, _MODEL_CACHE_BYTES // model_bytes)
+        for utterance, frames in test_features:
+            wanted = [t for t in trials_of.get(utterance, ()) if t.enroll in enroll_means]
+            if not wanted:
+                continue
+            frames = checked_frames(frames, utterance, test_where, self.ubm.dim)
+            if frames.shape[0] == 0:
+                raise InputError(f"utterance '{utterance}': no frames to score", test_where)
+            test = self.test_side(frames)
+            for trial in wanted:
+                if trial.enroll not in models:
+                    means = _checked_means(enroll_means[trial.enroll], trial.enroll, self.ubm,
+                                            enroll_where)
+                    if len(models) >= max_models:  # bounded memory: forget the oldest model
+                        del models[next(iter(models))]
+                    models[trial.enroll] = self.model_side(means)
+                scores[trial.enroll, trial.test] = self.score(None, test, models[trial.enroll])
+        scored = [(t.enroll, t.test, scores[t.enroll, t.test]) for t in trials
+                  if (t.enroll, t.test) in scores]
+        if not scored:
+            first = trials[0] if trials else None
+            detail = f" (first: '{first.enroll} {first.test}')" if first else ""
+            raise InputError(f"none of the {len(trials)} trials has both a model and test "
+                             f"features{detail}", where)
+        if len(scored) < len(trials):
+            skipped = next(t for t in trials if (t.enroll, t.test) not in scores)
+            log.warning("%d of %d trials lack a model or test features and were not scored "
+                        "(first: '%s %s')", len(trials) - len(scored), len(trials), skipped.enroll,
+                        skipped.test)
+        return scored
+
 
 def llr_score(ubm, means, frames, top_c=0):
     """The GMM-UBM score of one trial: adapted ``means`` (C, D) against test ``frames`` (T, D)."""
@@ -83,48 +132,9 @@ def llr_score(ubm, means, frames, top_c=0):
 
 def score_trials(trials, ubm, enroll_means, test_features, *, top_c=0, where=None,
                  enroll_where=None, test_where=None):
-    """``[(enroll, test, score)]`` for every trial with a model and test features.
-
-    ``enroll_means`` maps models to their adapted means (from table
-    ``enroll_where``); ``test_features`` iterates ``(utterance, frames)`` (from
-    ``test_where``) and is read once, each test utterance scored against all its
-    models. Trials with a missing side are skipped and counted; if none can be
-    scored it is an error naming the trial list ``where``.
-    """
-    scorer = GmmUbmScorer(ubm, top_c)
-    trials_of = defaultdict(list)
-    for trial in trials:
-        trials_of[trial.test].append(trial)
-    scores, models = {}, {}  # models: enrollments' model sides, reused across their trials
-    max_models = max(1, _MODEL_CACHE_BYTES // (8 * ubm.means.size + 8 * ubm.num_components))
-    for utterance, frames in test_features:
-        wanted = [t for t in trials_of.get(utterance, ()) if t.enroll in enroll_means]
-        if not wanted:
-            continue
-        frames = checked_frames(frames, utterance, test_where, ubm.dim)
-        if frames.shape[0] == 0:
-            raise InputError(f"utterance '{utterance}': no frames to score", test_where)
-        test = scorer.test_side(frames)
-        for trial in wanted:
-            if trial.enroll not in models:
-                means = _checked_means(enroll_means[trial.enroll], trial.enroll, ubm, enroll_where)
-                if len(models) >= max_models:  # bounded memory: forget the oldest model
-                    del models[next(iter(models))]
-                models[trial.enroll] = scorer.model_side(means)
-            scores[trial.enroll, trial.test] = scorer.score(None, test, models[trial.enroll])
-    scored = [(t.enroll, t.test, scores[t.enroll, t.test]) for t in trials
-              if (t.enroll, t.test) in scores]
-    if not scored:
-        first = trials[0] if trials else None
-        detail = f" (first: '{first.enroll} {first.test}')" if first else ""
-        raise InputError(f"none of the {len(trials)} trials has both a model and test "
-                         f"features{detail}", where)
-    if len(scored) < len(trials):
-        skipped = next(t for t in trials if (t.enroll, t.test) not in scores)
-        log.warning("%d of %d trials lack a model or test features and were not scored "
-                    "(first: '%s %s')", len(trials) - len(scored), len(trials), skipped.enroll,
-                    skipped.test)
-    return scored
+    """:meth:`GmmUbmScorer.score_trials` with UBM ``ubm`` and ``top_c``."""
+    return GmmUbmScorer(ubm, top_c).score_trials(trials, enroll_means, test_features, where=where,
+                                                 enroll_where=enroll_where, test_where=test_where)
 
 
 def _checked_means(means, model, ubm, where):

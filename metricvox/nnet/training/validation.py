@@ -23,13 +23,13 @@ import os
 import numpy as np
 import torch
 
-from metricvox.backend.siamese_scoring import SiameseScorer
 from metricvox.backend.trial_scoring import score_trials
 from metricvox.data.tables import read_table
 from metricvox.data.trials import read_trials
 from metricvox.errors import InputError
 from metricvox.metrics import equal_error_rate
 from metricvox.nnet.extraction import Embedder, extract_embeddings
+from metricvox.nnet.siamese_head_scoring import SiameseScorer
 
 METRICS = {"eer": "lower", "accuracy": "higher"}
 
