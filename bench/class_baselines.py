@@ -30,11 +30,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from metricvox.eval.class_gmm import gmm_class_scores  # noqa: E402
-from metricvox.eval.class_gmm_training import train_class_gmms  # noqa: E402
-from metricvox.eval.class_svm import svm_class_scores  # noqa: E402
-from metricvox.eval.class_svm_training import train_class_svm, training_frames  # noqa: E402
-from metricvox.eval.utt_labels import UttLabels  # noqa: E402
+from metricvox.classify.class_gmm import gmm_class_scores  # noqa: E402
+from metricvox.classify.class_gmm_training import train_class_gmms  # noqa: E402
+from metricvox.classify.class_svm import svm_class_scores  # noqa: E402
+from metricvox.classify.class_svm_training import train_class_svm, training_frames  # noqa: E402
+from metricvox.data.utt_labels import UttLabels  # noqa: E402
 from metricvox.gmm.frames import FeatureFrames  # noqa: E402
 from metricvox.gmm.parallel import StatsJobs  # noqa: E402
 from metricvox.gmm.ubm_training import UbmOptions  # noqa: E402

@@ -1,7 +1,7 @@
 """Kaldi text tables (metricvox.data.tables): reading with file:line errors, atomic writing."""
 import pytest
 
-from metricvox.data.tables import Row, iter_lines, read_table, write_table
+from metricvox.data.tables import Row, iter_lines, read_table, read_three_columns, write_table
 from metricvox.errors import InputError
 
 
@@ -62,3 +62,67 @@ def test_write_table_accepts_rows_pairs_and_tuples(tmp_path):
     path = tmp_path / "out"
     write_table(path, [Row("a", "x y", 4), ("b", "z"), ("c", 1, 2.5), Row("d", "", 9)])
     assert path.read_text() == "a x y\nb z\nc 1 2.5\nd\n"
+
+
+# --- three-column files (trials, scores, class scores, pair and triplet lists) -----------
+
+def _number(name, other, value):
+    try:
+        return name, other, float(value)
+    except ValueError:
+        raise InputError(f"value {value!r} is not a number") from None
+
+
+def _three_columns_error(path, parse=_number):
+    with pytest.raises(InputError) as error:
+        list(read_three_columns(path, "'a b value'", parse))
+    return error.value
+
+
+def test_three_columns_yield_each_lines_value_and_number(tmp_path):
+    path = tmp_path / "scores"
+    # Any order, blank lines skipped (and counted), any whitespace between fields.
+    path.write_text("b x 2.5\n\n  a\ty  -1e3 \r\n")
+    assert list(read_three_columns(path, "'a b value'", _number)) == [
+        (1, ("b", "x", 2.5)), (3, ("a", "y", -1000.0))]
+    assert list(read_three_columns(path, "'a b c'")) == [(1, ("b", "x", "2.5")),
+                                                          (3, ("a", "y", "-1e3"))]
+    path.write_text("")
+    assert list(read_three_columns(path, "'a b c'")) == []
+
+
+@pytest.mark.parametrize("line", ["a b", "a b 1 extra", "a"])
+def test_three_columns_other_field_counts_name_the_layout(tmp_path, line):
+    path = tmp_path / "scores"
+    path.write_text(f"a x 1\n{line}\n")
+    error = _three_columns_error(path)
+    assert str(error) == f"{path}:2: expected 'a b value', got {line!r}"
+    assert (error.path, error.line) == (str(path), 2)
+
+
+def test_three_columns_bad_value_is_located_at_its_line(tmp_path):
+    path = tmp_path / "scores"
+    path.write_text("a x 1\n\na y high\n")
+    error = _three_columns_error(path)
+    assert str(error) == f"{path}:3: value 'high' is not a number"
+    assert (error.path, error.line) == (str(path), 3)
+
+
+def test_three_columns_parse_refusing_the_fields_is_the_layout_error(tmp_path):
+    path = tmp_path / "trials"
+    path.write_text("a x target\na y maybe\n")
+
+    def labelled(enroll, test, label):
+        return (enroll, test, label == "target") if label in ("target", "nontarget") else None
+
+    assert str(_three_columns_error(path, labelled)) == f"{path}:2: expected 'a b value', got 'a y maybe'"
+
+
+def test_three_columns_keep_an_error_the_parse_located_itself(tmp_path):
+    path = tmp_path / "scores"
+    path.write_text("a x 1\n")
+
+    def elsewhere(*fields):
+        raise InputError("bad entry", "other/file", 7)
+
+    assert str(_three_columns_error(path, elsewhere)) == "other/file:7: bad entry"

@@ -11,14 +11,14 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from conftest import assert_one_line_error
+from metricvox.classify.centroid_classifier import class_centroids, segments_by_utterance
+from metricvox.classify.class_gmm import load_class_gmms, save_class_gmms
+from metricvox.classify.class_gmm_training import train_class_gmms
+from metricvox.classify.class_scores import read_class_scores
+from metricvox.classify.class_svm import load_class_svm, save_class_svm
+from metricvox.classify.class_svm_training import training_frames
+from metricvox.data.utt_labels import read_utt2label
 from metricvox.errors import InputError
-from metricvox.eval.centroid_classifier import class_centroids, segments_by_utterance
-from metricvox.eval.class_gmm import load_class_gmms, save_class_gmms
-from metricvox.eval.class_gmm_training import train_class_gmms
-from metricvox.eval.class_scores import read_class_scores
-from metricvox.eval.class_svm import load_class_svm, save_class_svm
-from metricvox.eval.class_svm_training import training_frames
-from metricvox.eval.utt_labels import read_utt2label
 from metricvox.gmm.frames import FeatureFrames
 from metricvox.gmm.model import Gmm
 from metricvox.gmm.parallel import StatsJobs

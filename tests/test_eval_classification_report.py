@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import assert_one_line_error
+from metricvox.classify.class_scores import read_class_scores, write_class_scores
+from metricvox.data.utt_labels import read_utt2label
 from metricvox.errors import InputError
-from metricvox.eval.class_scores import read_class_scores, write_class_scores
-from metricvox.eval.classification_report import fold_of
-from metricvox.eval.utt_labels import read_utt2label
+from metricvox.reports.classification_report import fold_of
 
 CLASSES = ["a", "b", "c"]
 TRUTH = {"u1": "a", "u2": "a", "u3": "a", "u4": "b", "u5": "b", "u6": "c"}

@@ -7,7 +7,7 @@ from scipy.stats import tukey_hsd
 
 from conftest import assert_one_line_error
 from metricvox.errors import InputError
-from metricvox.eval.system_comparison import read_accuracies, tukey_pairs
+from metricvox.reports.system_comparison import read_accuracies, tukey_pairs
 
 SYSTEMS = {"gmm": [53.2, 51.0, 55.1, 52.4, 50.9],
            "svm": [56.1, 57.3, 54.2, 55.0, 58.8],

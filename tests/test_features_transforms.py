@@ -11,7 +11,8 @@ import scipy.stats
 from features_signals import speech_like
 from metricvox.features import (CmvnStats, MfccStatsOptions, SpectrogramOptions, add_deltas,
                                 apply_cmvn, compute_mfcc, compute_mfcc_stats, compute_spectrogram,
-                                compute_vad, frame_statistics, select_voiced_frames, sliding_cmvn)
+                                compute_vad, frame_statistics, select_voiced_frames, sliding_cmvn,
+                                voiced_runs)
 from metricvox.features.framing import frame_signal
 from metricvox.features.options import FrameOptions
 from metricvox.features.windows import window_function
@@ -179,6 +180,14 @@ def test_vad_separates_speech_from_silence():
     # The generator voices [0, 0.4) s, [0.8, 1.2) s, ...: frame t starts at t*10 ms.
     voiced_truth = (np.arange(len(vad)) * 10 + 12) % 800 < 400
     assert np.mean(vad == voiced_truth) > 0.9
+
+
+def test_voiced_runs_are_the_voiced_stretches_in_seconds():
+    # Frames 10 ms apart: voiced 1-2, 5 and 8-9 (the last run reaches the end).
+    vad = np.array([0, 1, 1, 0, 0, 1, 0, 0, 1, 1], dtype=np.float32)
+    assert voiced_runs(vad, 0.01) == pytest.approx([(0.01, 0.03), (0.05, 0.06), (0.08, 0.10)])
+    assert voiced_runs(np.zeros(4), 0.01) == []
+    assert voiced_runs(np.ones(3), 0.02) == pytest.approx([(0.0, 0.06)])
 
 
 # --- mfcc-stats -------------------------------------------------------------

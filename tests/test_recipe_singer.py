@@ -1,4 +1,4 @@
-"""egs/singer5057: its catalogue preparation and clip choice, and run.sh end to end on the
+"""egs/singer5057: its catalogue preparation, and run.sh end to end on the
 mini stand-in, on the mixes and on their separated vocals, in a scratch working directory."""
 import os
 import re
@@ -9,37 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO, assert_one_line_error
+from metricvox.synth.audio_files import write_mp3
 
 RECIPE = REPO / "egs" / "singer5057"
-sys.path.insert(0, str(RECIPE / "local"))
-from singer_clips import choose_clips, eligible_starts  # noqa: E402
-
-from metricvox.synth.audio_files import write_mp3  # noqa: E402
-
 RATE = 44100
-
-
-# --- clip choice -------------------------------------------------------------------------
-
-def test_eligible_starts_need_the_voiced_fraction_inside_the_track():
-    # 10 s track, phrase 2-5 s, 3.5 s clips, half voiced: a clip [s, s + 3.5] holds
-    # min(5, s + 3.5) - max(2, s) voiced seconds >= 1.75, i.e. 0.25 <= s <= 3.25.
-    starts = eligible_starts([(2.0, 5.0)], 10.0, 3.5, 0.5)
-    assert starts[0] == pytest.approx(0.25) and starts[-1] == pytest.approx(3.25)
-    assert np.allclose(np.diff(starts), 0.01)
-    assert len(eligible_starts([(0.0, 3.0)], 3.0, 3.5, 0.5)) == 0        # track too short
-    assert len(eligible_starts([(0.0, 1.0)], 10.0, 3.5, 0.5)) == 0       # too little voiced
-
-
-def test_chosen_clips_are_spaced_seeded_and_at_most_the_count():
-    starts = np.arange(0, 600) * 0.01
-    clips = choose_clips(starts, 4, 1.0, seed=3, key="s-t")
-    assert len(clips) == 4 and clips == sorted(clips)
-    assert min(np.diff(clips)) >= 1.0 - 1e-9
-    assert clips == choose_clips(starts, 4, 1.0, seed=3, key="s-t")
-    assert clips != choose_clips(starts, 4, 1.0, seed=4, key="s-t")
-    # Six seconds of starts hold at most six starts 1 s apart.
-    assert len(choose_clips(starts, 50, 1.0, seed=3, key="s-t")) <= 6
 
 
 # --- catalogue preparation: bad tracks, VAD fallback ----------------------------------------

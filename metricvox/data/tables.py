@@ -3,6 +3,10 @@
 ``rest`` is everything after the key (it may hold spaces, e.g. a ``cmd |`` pipe
 in wav.scp); ``row.fields`` splits it. Every problem is reported with the file
 and line, e.g. ``data/utt2spk:7: key 'b' is out of order ...``.
+
+The "key key value" files (trials, scores, class scores, pair and triplet lists)
+are read by :func:`read_three_columns` instead: any order, blank lines allowed,
+exactly three fields a line, each line's value converted by the caller.
 """
 
 from collections import namedtuple
@@ -11,7 +15,8 @@ from metricvox.errors import InputError
 from metricvox.io.atomic import atomic_write
 from metricvox.io.lines import iter_lines
 
-__all__ = ["Row", "iter_lines", "read_table", "write_table", "format_row", "c_order"]
+__all__ = ["Row", "iter_lines", "read_table", "read_three_columns", "write_table", "format_row",
+           "c_order"]
 
 
 class Row(namedtuple("Row", "key rest line")):
@@ -68,6 +73,37 @@ def read_table(path, *, min_fields=1, max_fields=None, sorted_keys=True, unique_
         previous = key
         rows.append(Row(key, rest, line_number))
     return rows
+
+
+def _three_fields(*fields):
+    return fields
+
+
+def read_three_columns(path, layout, parse=_three_fields):
+    """Yield ``(line, value)`` for each non-blank line of a three-column file ("-" = stdin).
+
+    ``layout`` names the expected line in the error for a line without exactly three
+    fields, e.g. ``"'enroll test score'"`` gives ``FILE:LINE: expected 'enroll test
+    score', got 'a b'``. ``parse(first, second, third)`` turns a line's fields into its
+    value (by default the tuple of the three fields). It raises :class:`InputError`
+    without a location for a bad value, which is re-raised at ``FILE:LINE``, and returns
+    None for fields that are not in ``layout`` at all (the line count error above).
+    """
+    for line_number, text in iter_lines(path):
+        fields = text.split()
+        if not fields:
+            continue
+        value = None
+        if len(fields) == 3:
+            try:
+                value = parse(*fields)
+            except InputError as error:
+                if error.path is not None:
+                    raise
+                raise InputError(error.message, path, line_number) from None
+        if value is None:
+            raise InputError(f"expected {layout}, got {text.strip()!r}", path, line_number)
+        yield line_number, value
 
 
 def write_table(path, rows):

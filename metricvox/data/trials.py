@@ -9,7 +9,7 @@ higher meaning more likely the same speaker, whatever the back end.
 import math
 from collections import namedtuple
 
-from metricvox.data.tables import iter_lines
+from metricvox.data.tables import read_three_columns
 from metricvox.errors import InputError
 from metricvox.io import atomic_write
 
@@ -17,13 +17,15 @@ Trial = namedtuple("Trial", "enroll test is_target line")
 
 _KALDI_LABELS = {"target": True, "nontarget": False}
 _VOXCELEB_LABELS = {"1": True, "0": False}
+_TRIAL_LAYOUTS = "'enroll test target|nontarget' or '1|0 enroll test'"
 
 
-def _trial_format(fields):
-    if len(fields) == 3 and fields[2] in _KALDI_LABELS:
-        return "kaldi"
-    if len(fields) == 3 and fields[0] in _VOXCELEB_LABELS:
-        return "voxceleb"
+def _parse_trial(first, second, third):
+    """(format, enroll, test, is_target) of a trial line's fields, None in neither format."""
+    if third in _KALDI_LABELS:
+        return "kaldi", first, second, _KALDI_LABELS[third]
+    if first in _VOXCELEB_LABELS:
+        return "voxceleb", second, third, _VOXCELEB_LABELS[first]
     return None
 
 
@@ -32,26 +34,13 @@ def read_trials(path):
     trials = []
     fmt = None
     seen = set()
-    for line_no, text in iter_lines(path):
-        fields = text.split()
-        if not fields:
-            continue
-        this_fmt = _trial_format(fields)
-        if this_fmt is None:
-            raise InputError(
-                f"expected 'enroll test target|nontarget' or '1|0 enroll test', got {text.strip()!r}",
-                path, line_no)
+    for line_no, (this_fmt, enroll, test, is_target) in read_three_columns(path, _TRIAL_LAYOUTS,
+                                                                            _parse_trial):
         if fmt is None:
             fmt = this_fmt
         elif this_fmt != fmt:
             raise InputError(f"line is in {this_fmt} trial format but the file began in {fmt} format",
                              path, line_no)
-        if fmt == "kaldi":
-            enroll, test, label = fields
-            is_target = _KALDI_LABELS[label]
-        else:
-            label, enroll, test = fields
-            is_target = _VOXCELEB_LABELS[label]
         if (enroll, test) in seen:
             raise InputError(f"trial '{enroll} {test}' is listed twice", path, line_no)
         seen.add((enroll, test))
@@ -61,22 +50,21 @@ def read_trials(path):
     return trials
 
 
+def _parse_score(enroll, test, value):
+    try:
+        score = float(value)
+    except ValueError:
+        raise InputError(f"score {value!r} is not a number") from None
+    if not math.isfinite(score):
+        raise InputError(f"score of '{enroll} {test}' is {value}")
+    return enroll, test, score
+
+
 def read_scores(path):
     """A score file as a dict ``{(enroll, test): score}``; ``path`` may be ``-`` (stdin)."""
     scores = {}
-    for line_no, text in iter_lines(path):
-        fields = text.split()
-        if not fields:
-            continue
-        if len(fields) != 3:
-            raise InputError(f"expected 'enroll test score', got {text.strip()!r}", path, line_no)
-        enroll, test, value = fields
-        try:
-            score = float(value)
-        except ValueError:
-            raise InputError(f"score {value!r} is not a number", path, line_no) from None
-        if not math.isfinite(score):
-            raise InputError(f"score of '{enroll} {test}' is {value}", path, line_no)
+    for line_no, (enroll, test, score) in read_three_columns(path, "'enroll test score'",
+                                                              _parse_score):
         if (enroll, test) in scores:
             raise InputError(f"trial '{enroll} {test}' is scored twice", path, line_no)
         scores[(enroll, test)] = score

@@ -17,11 +17,11 @@ from metricvox.features.options import (FbankOptions, FrameOptions, MfccOptions,
                                         SpectrogramOptions)
 from metricvox.features.presets import PRESET_TYPES, preset_path
 from metricvox.features.spectrogram import compute_spectrogram
-from metricvox.features.vad import compute_vad, select_voiced_frames
+from metricvox.features.vad import compute_vad, select_voiced_frames, voiced_runs
 
 __all__ = [
     "CmvnStats", "apply_cmvn", "sliding_cmvn", "add_deltas", "compute_fbank", "FEATURE_TYPES",
     "feature_options", "compute_mfcc", "compute_mfcc_stats", "frame_statistics", "FbankOptions",
     "FrameOptions", "MfccOptions", "MfccStatsOptions", "SpectrogramOptions", "PRESET_TYPES",
-    "preset_path", "compute_spectrogram", "compute_vad", "select_voiced_frames",
+    "preset_path", "compute_spectrogram", "compute_vad", "select_voiced_frames", "voiced_runs",
 ]

@@ -25,6 +25,13 @@ def compute_vad(features, energy_threshold=5.0, energy_mean_scale=0.5,
     return voiced.astype(np.float32)
 
 
+def voiced_runs(vad, frame_shift):
+    """[(start, end)] in seconds of the runs of voiced frames (``frame_shift`` seconds apart)."""
+    voiced = np.asarray(vad) > 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
+    return [(start * frame_shift, end * frame_shift) for start, end in zip(edges[::2], edges[1::2])]
+
+
 def select_voiced_frames(features, vad):
     """The rows of ``features`` whose VAD value is non-zero."""
     return np.asarray(features)[np.asarray(vad) != 0.0]

@@ -11,7 +11,7 @@ Both are sorted by anchor (then by the other columns), like every Kaldi table.
 
 from collections import namedtuple
 
-from metricvox.data.tables import c_order, iter_lines
+from metricvox.data.tables import c_order, read_three_columns
 from metricvox.data.trials import read_trials
 from metricvox.errors import InputError
 from metricvox.io import atomic_write
@@ -33,14 +33,8 @@ def write_pairs(path, pairs):
 
 def read_triplets(path):
     """The triplets of a triplet list, in file order."""
-    triplets = []
-    for line_no, text in iter_lines(path):
-        fields = text.split()
-        if not fields:
-            continue
-        if len(fields) != 3:
-            raise InputError(f"expected 'anchor client impostor', got {text.strip()!r}", path, line_no)
-        triplets.append(Triplet(*fields, line_no))
+    triplets = [Triplet(*fields, line_no)
+                for line_no, fields in read_three_columns(path, "'anchor client impostor'")]
     if not triplets:
         raise InputError("no triplets in file", path)
     return triplets

@@ -16,12 +16,10 @@ from collections import defaultdict
 
 import click
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from singer_clips import choose_clips, eligible_starts, parse_regions  # noqa: E402
-
-from metricvox.cli import Tool  # noqa: E402
-from metricvox.data.tables import c_order, read_table, write_table  # noqa: E402
-from metricvox.errors import InputError  # noqa: E402
+from metricvox.cli import Tool
+from metricvox.data.tables import c_order, read_table, write_table
+from metricvox.data.voiced_clips import choose_clips, eligible_starts, parse_regions
+from metricvox.errors import InputError
 
 
 def _table(directory, name, **kwargs):

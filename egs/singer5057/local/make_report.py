@@ -15,8 +15,8 @@ import sys
 import click
 
 from metricvox.cli import Tool
-from metricvox.eval.results_table import read_measures
-from metricvox.eval.singer_tables import SETS, read_identification, table2, table3, table4
+from metricvox.reports.results_table import read_measures
+from metricvox.reports.singer_tables import SETS, read_identification, table2, table3, table4
 
 CONDITIONS = {"vocals": "With source separation", "mix": "Without source separation"}
 LOSS_LABELS = {"triplet": "Triplets", "ge2e": "GE2E", "pnl": "PNL", "apnl": "A-PNL"}

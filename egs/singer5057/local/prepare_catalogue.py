@@ -27,15 +27,14 @@ from concurrent.futures import ProcessPoolExecutor
 import click
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from singer_clips import eligible_starts, format_regions, read_phrases, vad_regions  # noqa: E402
-
-from metricvox.cli import Tool  # noqa: E402
-from metricvox.conf import read_conf  # noqa: E402
-from metricvox.data.audio import read_audio  # noqa: E402
-from metricvox.data.tables import c_order, write_table  # noqa: E402
-from metricvox.errors import InputError  # noqa: E402
-from metricvox.features.extraction import FeatureExtractor  # noqa: E402
+from metricvox.cli import Tool
+from metricvox.conf import read_conf
+from metricvox.data.audio import read_audio, resample
+from metricvox.data.tables import c_order, write_table
+from metricvox.data.voiced_clips import eligible_starts, format_regions, read_phrases
+from metricvox.errors import InputError
+from metricvox.features.extraction import FeatureExtractor
+from metricvox.features.vad import compute_vad, voiced_runs
 
 log = logging.getLogger("prepare_catalogue")
 SETS = ("train", "test")
@@ -87,6 +86,15 @@ def vad_settings(mfcc_config, vad_config):
             raise InputError(f"--{setting.name} must be a number", setting.path, setting.line) from None
         options[VAD_OPTIONS[setting.name]] = int(value) if setting.name == "vad-frames-context" else value
     return extractor, options
+
+
+def vad_regions(samples, rate, extractor, vad_options, key):
+    """[(start, end)] runs of voiced frames of an energy VAD (column 0 of ``extractor``'s features)."""
+    target = int(extractor.options.sample_frequency)
+    if rate != target:
+        samples = resample(samples, rate, target)
+    vad = compute_vad(extractor(key, samples), **vad_options)
+    return voiced_runs(vad, extractor.options.frame_shift / 1000.0)
 
 
 def examine(job):

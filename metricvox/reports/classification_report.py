@@ -1,6 +1,6 @@
 """Multi-class results over cross-validation folds, as the acoustic-source paper reports them.
 
-Each fold is a class score file (:mod:`metricvox.eval.class_scores`) of that
+Each fold is a class score file (:mod:`metricvox.classify.class_scores`) of that
 fold's test files, judged against one truth ``utt2label``:
 
 - balanced accuracy of each fold (the mean of the per-class recalls,

@@ -1,4 +1,4 @@
-"""Training the linear SVM of the MFCC + SVM baseline (:mod:`metricvox.eval.class_svm`)."""
+"""Training the linear SVM of the MFCC + SVM baseline (:mod:`metricvox.classify.class_svm`)."""
 
 import logging
 
@@ -7,8 +7,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
+from metricvox.classify.labelled_frames import labelled_utterances
 from metricvox.errors import InputError
-from metricvox.eval.labelled_frames import labelled_utterances
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The MFCC + linear SVM baseline of the acoustic-source paper: its scores and its file.
 
-Trained by :mod:`metricvox.eval.class_svm_training`: scikit-learn's
+Trained by :mod:`metricvox.classify.class_svm_training`: scikit-learn's
 ``LinearSVC`` (liblinear) behind a ``StandardScaler``. The paper asks for a
 linear kernel, and liblinear solves the linear problem directly in time linear
 in the number of frames, where ``SVC(kernel='linear')`` (libsvm)

@@ -1,4 +1,4 @@
-"""Training the class GMMs of the MFCC + GMM baseline (:mod:`metricvox.eval.class_gmm`).
+"""Training the class GMMs of the MFCC + GMM baseline (:mod:`metricvox.classify.class_gmm`).
 
 Each class's GMM (32 diagonal components in the paper) is trained by maximum
 likelihood EM on the frames of that class's training files, with the UBM trainer
@@ -9,7 +9,7 @@ are held in memory while it trains, so the table is read once per class.
 
 import logging
 
-from metricvox.eval.labelled_frames import labelled_utterances
+from metricvox.classify.labelled_frames import labelled_utterances
 from metricvox.gmm.ubm_training import train_ubm
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ _LINE_STYLES = ("-", "--", "-.", ":")   # after each 10 colours, so no two curve
 
 
 def plot_roc(report, path, title=None):
-    """Write the ROC plot of a :class:`metricvox.eval.classification_report.Report` (folds
+    """Write the ROC plot of a :class:`metricvox.reports.classification_report.Report` (folds
     pooled) to ``path`` (PNG, or any format matplotlib knows by the suffix), AUC in the legend."""
     truth = np.concatenate([fold.truth for fold in report.folds])
     scores = np.concatenate([fold.scores for fold in report.folds])

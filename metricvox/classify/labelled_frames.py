@@ -21,7 +21,7 @@ def labelled_utterances(frames, labels, only_class=None, report_counts=True):
     """Yield ``(utt, class, frames)`` for the utterances of ``frames`` that ``labels`` names.
 
     ``frames`` is a :class:`FeatureFrames` (which can be read again, even from
-    stdin), ``labels`` a :class:`metricvox.eval.utt_labels.UttLabels`; with
+    stdin), ``labels`` a :class:`metricvox.data.utt_labels.UttLabels`; with
     ``only_class`` only that class's utterances are yielded (the others are still read).
     ``report_counts`` logs the unmatched utterances (once is enough for several passes).
     """

@@ -1,6 +1,6 @@
 """The MFCC + GMM baseline of the acoustic-source paper: one GMM per class, its files, its scores.
 
-The GMMs are trained by :mod:`metricvox.eval.class_gmm_training`. A test file's
+The GMMs are trained by :mod:`metricvox.classify.class_gmm_training`. A test file's
 score for a class is the average log-likelihood of its frames under that class's
 GMM; the prediction (maximum likelihood) is the class scoring highest.
 

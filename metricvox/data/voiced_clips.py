@@ -1,18 +1,18 @@
-"""Voiced regions of a track and the 3.5 s clips chosen from them (shared by the local/ scripts).
+"""Voiced regions of a recording and the clips chosen from them (the singer recipe's 3.5 s clips).
 
-A track's voiced regions are its phrase time stamps ("onset offset" per line, seconds) or,
-for a track without them, the runs of frames an energy VAD marks as voiced. A clip is
-eligible when at least ``min_voiced`` of its length lies inside voiced regions; the clips
-of a track are drawn at random (seeded per track) among the eligible starts, at least
+A recording's voiced regions are ``(start, end)`` pairs in seconds: phrase time
+stamps (a file of "onset offset" lines) or the voiced runs of an energy VAD
+(:func:`metricvox.features.vad.voiced_runs`); a data dir keeps them in its
+``voiced`` table (``reco start end start end ...``). A clip is eligible when at least
+``min_voiced`` of its length lies inside voiced regions; the clips of a recording
+are drawn at random (seeded per recording) among the eligible starts, at least
 ``min_spacing`` seconds apart.
 """
 import zlib
 
 import numpy as np
 
-from metricvox.data.audio import resample
 from metricvox.errors import InputError
-from metricvox.features.vad import compute_vad
 
 GRID = 0.01  # seconds: clip starts and voiced coverage are measured on a 10 ms grid
 
@@ -36,17 +36,6 @@ def read_phrases(path, duration):
             if onset < duration:
                 regions.append((onset, min(offset, duration)))
     return regions
-
-
-def vad_regions(samples, rate, extractor, vad_options, key):
-    """[(start, end)] runs of voiced frames of an energy VAD (column 0 of ``extractor``'s features)."""
-    target = int(extractor.options.sample_frequency)
-    if rate != target:
-        samples = resample(samples, rate, target)
-    voiced = compute_vad(extractor(key, samples), **vad_options) > 0
-    shift = extractor.options.frame_shift / 1000.0
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
-    return [(start * shift, end * shift) for start, end in zip(edges[::2], edges[1::2])]
 
 
 def eligible_starts(regions, duration, clip_seconds, min_voiced):
@@ -76,10 +65,12 @@ def choose_clips(starts, count, min_spacing, seed, key):
 
 
 def format_regions(regions):
+    """The ``voiced`` table entry of a recording's regions: 'start end start end ...'."""
     return " ".join(f"{start:.2f} {end:.2f}" for start, end in regions)
 
 
 def parse_regions(fields, path, line):
+    """[(start, end)] of the fields of a ``voiced`` table entry; InputError at ``path:line``."""
     if len(fields) % 2:
         raise InputError("expected pairs of 'start end' times", path, line)
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metricvox.data.tables import c_order, iter_lines
+from metricvox.data.tables import c_order, read_three_columns
 from metricvox.errors import InputError
 from metricvox.io import atomic_write
 
@@ -61,23 +61,21 @@ def write_class_scores(path, utts, classes, scores):
                 out.write(f"{utts[i]} {classes[j]} {scores[i, j]:.6g}\n")
 
 
+def _parse_class_score(utt, name, value):
+    try:
+        score = float(value)
+    except ValueError:
+        score = None
+    if score is None or not math.isfinite(score):
+        raise InputError(f"score {value!r} of '{utt} {name}' is not a finite number")
+    return utt, name, score
+
+
 def read_class_scores(path):
     """A :class:`ClassScores` from a class score file ("-" = stdin)."""
     by_utt, utt_lines, class_lines = {}, {}, {}
-    for line_no, text in iter_lines(path):
-        fields = text.split()
-        if not fields:
-            continue
-        if len(fields) != 3:
-            raise InputError(f"expected 'utt class score', got {text.strip()!r}", path, line_no)
-        utt, name, value = fields
-        try:
-            score = float(value)
-        except ValueError:
-            score = None
-        if score is None or not math.isfinite(score):
-            raise InputError(f"score {value!r} of '{utt} {name}' is not a finite number",
-                             path, line_no)
+    for line_no, (utt, name, score) in read_three_columns(path, "'utt class score'",
+                                                           _parse_class_score):
         row = by_utt.setdefault(utt, {})
         if name in row:
             raise InputError(f"'{utt} {name}' is scored twice", path, line_no)

@@ -1,1 +1,0 @@
-"""Evaluation protocols and reports built on metricvox.metrics."""
