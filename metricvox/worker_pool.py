@@ -16,10 +16,12 @@ form :func:`ordered_map`):
   as its cause. A worker that dies (killed, ``os._exit``, out of memory) is a
   :class:`WorkerDied` error, never a hang.
 - Workers start from a clean server process (``forkserver``; ``spawn`` where there is
-  none), never forked from this one: a process already running torch or BLAS thread
-  pools, or a tool's SIGTERM handler (:mod:`metricvox.cli`), is unsafe to fork. Ctrl-C
-  and SIGTERM are this process's to handle: workers ignore SIGINT, die at once on
-  SIGTERM, and are ended when the map or the pool is left by an exception.
+  none), never forked from this one: forking a process that already runs torch or BLAS
+  thread pools is unsafe, and a worker must not inherit the tool's SIGTERM handler
+  (:mod:`metricvox.cli`). Ctrl-C and SIGTERM are this process's to handle: workers
+  ignore SIGINT and die at once on SIGTERM (the default action, with no window in
+  which the signal is lost), and are ended when the map or the pool is left by an
+  exception.
 - Each worker's BLAS and torch get ``cores // nj`` threads, so nj workers share the cores.
 """
 
