@@ -36,7 +36,7 @@ from metricvox.classify.class_svm import svm_class_scores  # noqa: E402
 from metricvox.classify.class_svm_training import train_class_svm, training_frames  # noqa: E402
 from metricvox.data.utt_labels import UttLabels  # noqa: E402
 from metricvox.gmm.frames import FeatureFrames  # noqa: E402
-from metricvox.gmm.parallel import StatsJobs  # noqa: E402
+from metricvox.gmm.stats_jobs import StatsJobs  # noqa: E402
 from metricvox.gmm.ubm_training import UbmOptions  # noqa: E402
 
 DIM = 275

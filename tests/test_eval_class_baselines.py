@@ -21,7 +21,7 @@ from metricvox.data.utt_labels import read_utt2label
 from metricvox.errors import InputError
 from metricvox.gmm.frames import FeatureFrames
 from metricvox.gmm.model import Gmm
-from metricvox.gmm.parallel import StatsJobs
+from metricvox.gmm.stats_jobs import StatsJobs
 from metricvox.gmm.ubm_training import UbmOptions
 from metricvox.io import read_matrices
 

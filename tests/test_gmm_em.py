@@ -15,7 +15,8 @@ from metricvox.gmm.frames import FeatureFrames
 from metricvox.gmm.init import init_from_frames, split_components
 from metricvox.gmm.model import Gmm
 from metricvox.gmm.mstep import maximize
-from metricvox.gmm.parallel import StatsJobs
+from metricvox.gmm import stats_jobs
+from metricvox.gmm.stats_jobs import StatsJobs
 from metricvox.gmm.ubm_training import UbmOptions, capped_frames, random_frames, train_ubm
 
 
@@ -227,3 +228,24 @@ class _InMemory:
 
     def __iter__(self):
         return iter(self.table.items())
+
+
+def test_stats_jobs_sum_chunks_in_order_whatever_the_number_of_jobs(monkeypatch):
+    """Several chunks over one job and over two: the statistics of all the frames at once
+    (rounding apart), and the same from either number of jobs."""
+    monkeypatch.setattr(stats_jobs, "CHUNK_FRAMES", 700)
+    rng = np.random.default_rng(8)
+    utterances = [(f"u{i}", block) for i, block in enumerate(np.split(_mixture_data(rng), 10))]
+    model = _random_model(rng)
+    reference = accumulate(model, np.concatenate([b for _, b in utterances]), "full")
+    results = []
+    for nj in (1, 2):
+        with StatsJobs(nj) as jobs:
+            results.append(jobs.accumulate(model, iter(utterances), "full"))
+    for stats in results:
+        assert stats.num_frames == 3000
+        for name in ("zeroth", "first", "second", "log_likelihood"):
+            np.testing.assert_allclose(getattr(stats, name), getattr(reference, name),
+                                       rtol=1e-12)
+    for name in ("zeroth", "first", "second", "log_likelihood"):
+        np.testing.assert_array_equal(getattr(results[1], name), getattr(results[0], name))

@@ -10,7 +10,7 @@ from conftest import assert_one_line_error, run_tool
 from metricvox.errors import InputError
 from metricvox.gmm.frames import FeatureFrames
 from metricvox.gmm.model import Gmm
-from metricvox.gmm.parallel import StatsJobs
+from metricvox.gmm.stats_jobs import StatsJobs
 from metricvox.gmm.ubm_training import UbmOptions, train_ubm
 
 OPTIONS = ["--num-components", "8", "--num-iters-init", "4", "--num-iters", "2", "--full",

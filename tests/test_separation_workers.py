@@ -1,4 +1,4 @@
-"""metricvox-separate --nj: worker processes (spawned, one separator each) write what one process
+"""metricvox-separate --nj: worker processes (started clean, one separator each) write what one process
 writes, and a worker's bad input is the same located error. Its own file: starting two fresh
 interpreters with torch costs ~10 s of CPU."""
 import numpy as np

@@ -69,7 +69,7 @@ class Iteration:
 def train_ubm(frames, options, jobs, seed=0, device="cpu"):
     """The UBM of a :class:`metricvox.gmm.frames.FeatureFrames` table, and its :class:`Iteration` s.
 
-    ``jobs`` is a :class:`metricvox.gmm.parallel.StatsJobs` for the passes over all the data.
+    ``jobs`` is a :class:`metricvox.gmm.stats_jobs.StatsJobs` for the passes over all the data.
     """
     options.check()
     rng = np.random.default_rng(seed)

@@ -1,7 +1,7 @@
 """i-vectors of every utterance of a feature table, in J worker processes if asked."""
 
 from metricvox.ivector.stats import feature_batches
-from metricvox.ivector.workers import ordered_map
+from metricvox.worker_pool import ordered_map
 
 
 class IvectorJob:

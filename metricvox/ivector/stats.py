@@ -258,8 +258,8 @@ def collect_training_stats(aligner, rspecifier, nj=1):
 
     With ``nj`` > 1 the batches are aligned in ``nj`` worker processes.
     """
-    from metricvox.ivector.workers import ordered_map
     from metricvox.progress import progress
+    from metricvox.worker_pool import ordered_map
 
     batches, totals = [], None
     results = ordered_map(TrainingStatsJob(aligner), feature_batches(rspecifier, aligner.dim), nj)

@@ -10,18 +10,16 @@ recording is done: its presence means the stage finished. ``OUT_DIR/separation.c
 records the settings, so that a rerun with another stem, rate or model is refused
 instead of silently keeping outputs made the other way.
 
-With ``nj > 1`` the recordings are shared among that many worker processes, each
-with its own separator and an equal share of the CPU threads.
+With ``nj > 1`` the recordings are shared among that many worker processes
+(:mod:`metricvox.worker_pool`), each with its own separator and an equal share of the
+CPU threads.
 """
-import concurrent.futures
 import logging
-import multiprocessing
 import os
 from pathlib import Path
 
 import numpy as np
 import soundfile
-import torch
 
 from metricvox.data.audio import read_audio, resample, wav_table_path
 from metricvox.data.tables import read_table, write_table
@@ -29,6 +27,7 @@ from metricvox.errors import InputError
 from metricvox.io.atomic import atomic_write
 from metricvox.io.pipes import is_pipe
 from metricvox.progress import progress
+from metricvox.worker_pool import ordered_map
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +63,30 @@ def write_wav(path, samples, sample_rate):
                         format="WAV")
 
 
-def _separate_to_file(separator, row, table, stem, sample_rate, path):
-    samples = separate_recording(separator, row.rest, stem, sample_rate, (table, row.line))
-    write_wav(path, samples, sample_rate)
+class SeparateToFile:
+    """Separates a (row, output path) of ``table`` into its file: the job of every process.
+
+    The separator is made on first use in each process (workers get the job without it),
+    or given, as the one made up front to check that it can be.
+    """
+
+    def __init__(self, make_separator, table, stem, sample_rate, separator=None):
+        self.make_separator = make_separator
+        self.table = table
+        self.stem = stem
+        self.sample_rate = sample_rate
+        self.separator = separator
+
+    def __getstate__(self):
+        return dict(self.__dict__, separator=None)
+
+    def __call__(self, row_and_path):
+        row, path = row_and_path
+        if self.separator is None:
+            self.separator = self.make_separator()
+        samples = separate_recording(self.separator, row.rest, self.stem, self.sample_rate,
+                                     (self.table, row.line))
+        write_wav(path, samples, self.sample_rate)
 
 
 SETTINGS_FILE = "separation.conf"
@@ -111,48 +131,9 @@ def separate_wav_table(wav_rspecifier, out_dir, make_separator, stem="vocals",
                  len(rows) - len(todo), len(rows), wav_dir)
     if todo:
         # Made here even for workers: a missing model or command is reported once, plainly.
-        separator = make_separator()
-        jobs = [(row, table, stem, sample_rate, outputs[row.key]) for row in todo]
-        if nj <= 1 or len(todo) == 1:
-            for job in progress(jobs, desc="separating", unit="rec"):
-                _separate_to_file(separator, *job)
-        else:
-            del separator
-            _in_workers(make_separator, jobs, min(nj, len(todo)))
+        job = SeparateToFile(make_separator, table, stem, sample_rate, make_separator())
+        separated = ordered_map(job, [(row, outputs[row.key]) for row in todo], nj)
+        for _ in progress(separated, desc="separating", total=len(todo), unit="rec"):
+            pass
     write_table(out_dir / "wav.scp", [(row.key, outputs[row.key]) for row in rows])
     return len(todo)
-
-
-# One separator per worker process, made once by the pool's initializer.
-_worker_separator = None
-
-
-def _start_worker(make_separator, threads):
-    global _worker_separator
-    torch.set_num_threads(threads)
-    _worker_separator = make_separator()
-
-
-def _worker_job(job):
-    """Run one job; an InputError comes back as its parts (its own pickling loses the place)."""
-    try:
-        _separate_to_file(_worker_separator, *job)
-    except InputError as error:
-        return error.message, error.path, error.line
-    return None
-
-
-def _in_workers(make_separator, jobs, nj):
-    threads = max(1, torch.get_num_threads() // nj)
-    # A clean interpreter per worker: forking a process that already runs torch threads is unsafe.
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(nj, mp_context=context, initializer=_start_worker,
-                                                initargs=(make_separator, threads)) as pool:
-        try:
-            for failure in progress(pool.map(_worker_job, jobs), desc="separating",
-                                    total=len(jobs), unit="rec"):
-                if failure is not None:
-                    raise InputError(*failure)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import resample_poly
 
+from metricvox.progress import progress
 from metricvox.synth import accompaniment, audio_files, music, seeding, singing, voice
-from metricvox.synth.parallel import in_processes
+from metricvox.worker_pool import ordered_map
 
 SAMPLE_RATE = 44100
 VOICE_RATE = 22050  # vocals are synthesised here, then upsampled to SAMPLE_RATE
@@ -111,6 +112,7 @@ def write_corpus(out, size, seed, nj=1):
     :class:`Size`."""
     size = SIZES.get(size, size)
     jobs = [(out, singer, tracks, seed, size.seconds) for singer, tracks in _singer_tracks(size)]
-    rows = [row for rows in in_processes(_write_singer, jobs, nj, desc="singers", unit="singer")
+    rows = [row for rows in progress(ordered_map(_write_singer, jobs, nj), desc="singers",
+                                     total=len(jobs), unit="singer")
             for row in rows]
     (out / "catalogue.csv").write_text(CSV_HEADER + "".join(rows))

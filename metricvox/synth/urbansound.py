@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfilt
 
+from metricvox.progress import progress
 from metricvox.synth import audio_files, room, seeding
-from metricvox.synth.parallel import in_processes
 from metricvox.synth.urban_sources import CLASSES, ambience, source
+from metricvox.worker_pool import ordered_map
 
 CSV_HEADER = "slice_file_name,fsID,start,end,salience,fold,classID,class\n"
 N_FOLDS = 10
@@ -108,7 +109,8 @@ def write_corpus(out, size, seed, nj=1):
     for r in range(n_recordings):
         class_id, k = r % len(CLASSES), r // len(CLASSES)
         jobs.append((out, class_id, int(fs_ids[r]), (k + class_id) % N_FOLDS + 1, seed, size))
-    rows = [row for rows in in_processes(_write_recording, jobs, nj, desc="recordings", unit="rec")
+    rows = [row for rows in progress(ordered_map(_write_recording, jobs, nj), desc="recordings",
+                                     total=len(jobs), unit="rec")
             for row in rows]
     metadata = out / "metadata"
     metadata.mkdir(parents=True, exist_ok=True)

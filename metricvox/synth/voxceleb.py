@@ -24,8 +24,9 @@ import logging
 import string
 from dataclasses import dataclass
 
+from metricvox.progress import progress
 from metricvox.synth import audio_files, channel, seeding, speech, voice
-from metricvox.synth.parallel import in_processes
+from metricvox.worker_pool import ordered_map
 
 SAMPLE_RATE = 16000
 FIRST_TEST_SPEAKER = 10270
@@ -106,7 +107,8 @@ def _write_speaker(job):
 
 def _write_speakers(root, speakers, seed, size, suffix, write, nj):
     jobs = [(root, speaker, seed, size, suffix, write) for speaker in speakers]
-    files = in_processes(_write_speaker, jobs, nj, desc=f"speakers {root.name}", unit="spk")
+    files = list(progress(ordered_map(_write_speaker, jobs, nj), desc=f"speakers {root.name}",
+                          total=len(jobs), unit="spk"))
     return dict(zip(speakers, files))
 
 
