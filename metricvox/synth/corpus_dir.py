@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from metricvox.errors import InputError
+from metricvox.io.atomic import output_dir
 
 MARKER = ".metricvox-synth-complete"
 log = logging.getLogger(__name__)
@@ -35,9 +36,9 @@ def build(out, parameters, write_corpus):
     if staging.exists():
         log.info(f"{staging}: removing what an interrupted run left")
         shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    write_corpus(staging)
-    (staging / MARKER).write_text(stamp + "\n")
+    with output_dir(staging):   # removed again if the writing fails
+        write_corpus(staging)
+        (staging / MARKER).write_text(stamp + "\n")
     staging.rename(out)
     log.info(f"{out}: synthetic corpus {stamp} written")
     return True
