@@ -658,17 +658,7 @@ CASES = _feature_cases() + _embedding_cases() + _output_cases() + SPECIAL_CASES
 # The cases whose outcome is still not the expected one, with the outcome seen: each is an
 # xfail(strict=True), so that a fix shows up as an XPASS until its entry is removed here.
 KNOWN = {
-    "compare-systems:alpha-nan": "traceback",
-    "compute-eer:c-fa-inf": "exit-0-wrong",
-    "compute-eer:c-miss-nan": "exit-0-wrong",
-    "compute-feats:frame-length-nan": "traceback",
-    "compute-vad:energy-threshold-nan": "exit-0-wrong",
-    "compute-vad:frames-context-negative": "exit-0-wrong",
-    "compute-vad:proportion-threshold-2": "exit-0-wrong",
-    "extract:segment-seconds-nan": "traceback",
     "map-adapt:empty-ubm": "unclear-error",
-    "map-adapt:relevance-nan": "unclear-error",
-    "mine-pairs:client-threshold-nan": "unclear-error",
     "mine-pairs:triplets-unwritable": "partial-output",
     "normalize-scores:empty-plda": "unclear-error",
     "score:empty-plda": "unclear-error",
@@ -678,14 +668,9 @@ KNOWN = {
     "separate:garbage-wav": "partial-output",
     "separate:out-dir-full-disk": "partial-output",
     "separate:out-dir-read-only": "traceback",
-    "train-class-gmms:variance-floor-inf": "unclear-error",
     "train-class-svm:c-nan": "traceback",
     "train-ivector-extractor:empty-ubm": "unclear-error",
-    "train-ubm:variance-floor-nan": "exit-0-wrong",
     "train:crop-longer-than-every-utterance": "hang",
-    "train:yaml-binary": "traceback",
-    "train:yaml-duplicate-key": "exit-0-wrong",
-    "train:yaml-lr-nan": "traceback",
     "validate-data-dir:segments-past-the-end": "exit-0-wrong",
 }
 
