@@ -749,6 +749,9 @@ def run_case(case, world, case_dir, mounts=None):
         returncode = None
     stderr = stderr.decode(errors="replace")
     left = sorted(_snapshot(*watched) - before)
+    for path in left:   # the mounts are shared by the cases: leave them as they were
+        if mounts and any(path.startswith(str(m) + os.sep) for m in mounts.values()):
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.remove(path)
     outcome = classify(case, returncode, stderr, left)
     if outcome == "clean-error":
         last = [line for line in stderr.splitlines() if line.strip()][-1]
