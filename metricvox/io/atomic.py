@@ -3,7 +3,8 @@
 The content goes to a hidden temporary file in the destination's own directory
 (so the final ``os.replace`` is a same-filesystem rename, atomic on POSIX) and
 only takes the destination's name once everything has been written. ``-`` means
-stdout, where no atomicity is possible.
+stdout, where no atomicity is possible; nor is it for an existing device or fifo
+(``/dev/null``), which is written in place rather than replaced by a rename.
 """
 
 import contextlib
@@ -16,13 +17,14 @@ import tempfile
 from metricvox.errors import InputError
 
 
-# A write that fails for lack of room, not for a fault of the program.
-_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+# Writes that fail for the file system's sake (full, over quota, read-only, I/O error), which
+# the user can fix, not for a fault of the program.
+_FILE_SYSTEM_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO)
 
 
 def write_failure(error, path):
     """The InputError for an OSError met while writing ``path``, or None if it is no write failure."""
-    if isinstance(error, OSError) and error.errno in _NO_ROOM + (errno.EROFS, errno.EIO):
+    if isinstance(error, OSError) and error.errno in _FILE_SYSTEM_ERRNOS:
         return InputError(f"cannot write: {error.strerror}", path)
     return None
 
@@ -93,9 +95,15 @@ class _StreamFile:
                 raise InputError(f"cannot write here: {error.strerror}", path) from None
             self._close = True
 
+    def _end(self):
+        if self._close:
+            self.file.close()
+        else:
+            self.file.flush()
+
     def finish(self):
         try:
-            self.file.close() if self._close else self.file.flush()
+            self._end()
         except OSError as error:
             raise write_failure(error, self.path) or error from None
 
@@ -106,8 +114,8 @@ class _StreamFile:
         self.finish()
 
     def discard(self):
-        with contextlib.suppress(OSError):
-            self.file.close() if self._close else self.file.flush()
+        with contextlib.suppress(OSError):   # a reader gone (BrokenPipeError), a full device
+            self._end()
 
 
 def make_output_dir(path):
