@@ -388,10 +388,10 @@ def _embedding_cases():
         valid_in = "ark:{F}/emb_a.ark" if tool == "mine-pairs" else EMB
         if tool in ("mine-pairs", "score-classes"):     # no valid run of this use among the writers'
             cases.append(_c(tool, "valid-emb", command.replace("{IN}", valid_in), expect="ok"))
-        for bad, name, spec in [("garbage", "in.ark", "ark:{T}/in.ark"),
-                                ("dup-emb-scp", "in.scp", "scp:{T}/in.scp"),
-                                ("nan-emb", "in.ark", "ark:{T}/in.ark")]:
-            cases.append(_c(tool, bad, command.replace("{IN}", spec), (name, bad), names=(name,)))
+        for case_name, bad, name, spec in [("garbage-emb", "garbage", "in.ark", "ark:{T}/in.ark"),
+                                           ("dup-emb-scp", "dup-emb-scp", "in.scp", "scp:{T}/in.scp"),
+                                           ("nan-emb", "nan-emb", "in.ark", "ark:{T}/in.ark")]:
+            cases.append(_c(tool, case_name, command.replace("{IN}", spec), (name, bad), names=(name,)))
     return cases
 
 
@@ -687,7 +687,7 @@ def _make_inputs(case, world, case_dir):
                 shutil.copy(origin, target)
         else:
             target.write_bytes(BAD[source](world))
-    if "garbage-wav" in case.name:
+    if "garbage-wav" in case.name:   # its wav.scp copy points its first recording at the garbage
         scp = case_dir / "w.scp"
         first, *rest = scp.read_text().splitlines(True)
         scp.write_text(f"{first.split()[0]} {case_dir / 'x.wav'}\n" + "".join(rest))
