@@ -748,10 +748,16 @@ def run_case(case, world, case_dir, mounts=None):
         _, stderr = proc.communicate()
         returncode = None
     stderr = stderr.decode(errors="replace")
-    left = sorted(_snapshot(*watched) - before)
-    for path in left:   # the mounts are shared by the cases: leave them as they were
-        if mounts and any(path.startswith(str(m) + os.sep) for m in mounts.values()):
-            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.remove(path)
+    # A name ending in .tmp is the project's mark of something unfinished (a staging dir the
+    # next run removes): it does not look like a result.
+    left = sorted(path for path in _snapshot(*watched) - before
+                  if not any(part.endswith(".tmp") for part in Path(path).parts))
+    # The mounts are shared by the cases: leave them as they were.
+    for path in sorted(_snapshot(*mounts.values()) - before) if mounts else ():
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.lexists(path):
+            os.remove(path)
     outcome = classify(case, returncode, stderr, left)
     if outcome == "clean-error":
         last = [line for line in stderr.splitlines() if line.strip()][-1]
