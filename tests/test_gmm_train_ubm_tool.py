@@ -76,7 +76,8 @@ def test_nan_frames_and_empty_tables_are_named(tmp_path):
     bad[7, 2] = np.nan
     options = UbmOptions(num_components=4, num_iters_init=1, num_iters=1)
     with StatsJobs(1) as jobs:
-        with pytest.raises(InputError, match=r"nan.ark: utterance b: features contain nan"):
+        with pytest.raises(InputError,
+                           match=r"nan.ark: 'b': NaN or infinite value \(nan at index \(7, 2\)\)"):
             train_ubm(FeatureFrames(_table(tmp_path, "nan", {"a": good, "b": bad})), options, jobs)
         (tmp_path / "empty.ark").write_bytes(b"")
         with pytest.raises(InputError, match=r"empty.ark: no feature frames in the table"):

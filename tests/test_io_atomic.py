@@ -5,7 +5,9 @@ import stat
 import pytest
 
 from conftest import run_tool
+from metricvox.errors import InputError
 from metricvox.io import atomic_write
+from metricvox.io.atomic import OutputGroup
 
 
 def test_content_appears_on_clean_exit_with_normal_permissions(tmp_path):
@@ -50,3 +52,53 @@ def test_missing_output_directory_is_a_one_line_error(tmp_path):
                     f"x:y={tmp_path / 'a.txt'}", check=False)
     assert_one_line_error(proc, f"{tmp_path / 'no' / 'such' / 'R.md'}", "cannot write here",
                           "No such file or directory")
+
+
+def test_an_output_group_appears_whole_or_not_at_all(tmp_path):
+    with pytest.raises(RuntimeError):
+        with OutputGroup() as outputs:
+            outputs.open(tmp_path / "a").write("first")
+            outputs.open(tmp_path / "b").write("second")
+            raise RuntimeError("the work failed after both were written")
+    assert list(tmp_path.iterdir()) == []
+    with OutputGroup() as outputs:
+        outputs.open(tmp_path / "a").write("first")
+        outputs.open(tmp_path / "b", "wb").write(b"second")
+    assert (tmp_path / "a").read_text() == "first" and (tmp_path / "b").read_bytes() == b"second"
+
+
+def test_an_output_group_refuses_one_path_for_two_outputs(tmp_path):
+    with pytest.raises(InputError, match="the same file is given for the --json and the --accuracies"):
+        with OutputGroup() as outputs:
+            outputs.open(tmp_path / "o", what="--json")
+            outputs.open(tmp_path / "sub/../o", what="--accuracies")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _device_copy(device, directory):
+    """A node of the same device in ``directory``: a code that renames over it harms only the copy."""
+    copy = directory / os.path.basename(device)
+    try:
+        os.mknod(copy, 0o666 | stat.S_IFCHR, os.stat(device).st_rdev)
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    return copy
+
+
+def test_a_device_is_written_in_place_not_renamed_over(tmp_path):
+    """A rename would replace the device node (/dev/null becoming a regular file)."""
+    null, full = _device_copy("/dev/null", tmp_path), _device_copy("/dev/full", tmp_path)
+    with atomic_write(null) as out:
+        out.write("discarded")
+    assert stat.S_ISCHR(os.stat(null).st_mode)
+    with pytest.raises(InputError, match="full: cannot write: No space left on device"):
+        with atomic_write(full) as out:
+            out.write("x" * 100000)
+    assert stat.S_ISCHR(os.stat(full).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full", "null"]
+
+
+def test_a_directory_is_not_an_output_file(tmp_path):
+    with pytest.raises(InputError, match="is a directory"):
+        with atomic_write(tmp_path):
+            pass

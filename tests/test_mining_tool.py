@@ -74,7 +74,7 @@ def test_nan_vector_is_named(tool, corpus):
     a[7, 3] = np.nan
     a_spec = write_ark(d / "a_nan.ark", corpus["a_keys"], a, check_finite=False)
     proc = tool("metricvox-mine-pairs", a_spec, corpus["b_spec"], d / "p", d / "t", check=False)
-    assert_one_line_error(proc, "a_nan.ark", f"'{corpus['a_keys'][7]}' holds NaN")
+    assert_one_line_error(proc, "a_nan.ark", f"'{corpus['a_keys'][7]}': NaN or infinite value")
 
 
 def test_thresholds_leaving_no_pair_are_an_error_with_counts(tool, corpus):

@@ -7,6 +7,7 @@ as text lines, classes in C order, scales in the order analysed:
     label scale mean_ins mean_threshold fraction_nonstationary count
 """
 
+import contextlib
 from collections import namedtuple
 
 import numpy as np
@@ -49,8 +50,9 @@ def summarise_by_class(results, labels):
     return summaries
 
 
-def write_class_summary(path, summaries):
-    with atomic_write(path) as out:
+def write_class_summary(path, summaries, out=None):
+    """Write the summaries to ``path``, or to ``out``, a file opened for it (by an OutputGroup)."""
+    with contextlib.nullcontext(out) if out is not None else atomic_write(path) as out:
         for s in summaries:
             out.write(f"{s.label} {s.scale:g} {s.mean_ins:.6g} {s.mean_threshold:.6g} "
                       f"{s.nonstationary_fraction:.4f} {s.count}\n")

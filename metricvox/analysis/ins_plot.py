@@ -15,8 +15,9 @@ from metricvox.io.figure_file import save_figure
 _LINE_STYLES = ("-", "--", "-.", ":")   # after each 10 colours, so no two classes look alike
 
 
-def plot_ins_by_class(summaries, path, title=None):
-    """Write the plot of ClassSummary rows to ``path`` (PNG, or PDF/SVG by suffix)."""
+def plot_ins_by_class(summaries, path, title=None, out=None):
+    """Write the plot of ClassSummary rows to ``path`` (PNG, or PDF/SVG by suffix); to ``out``,
+    a binary file opened for ``path``, when given."""
     curves = {}
     for s in summaries:
         curves.setdefault(s.label, []).append(s)
@@ -44,4 +45,4 @@ def plot_ins_by_class(summaries, path, title=None):
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize="small",
                 frameon=False)
     figure.tight_layout()
-    save_figure(figure, path, bbox_inches="tight")  # the legend may be wider than the axes
+    save_figure(figure, path, out, bbox_inches="tight")  # the legend may be wider than the axes

@@ -117,7 +117,7 @@ class PldaBackend:
                 arrays = {name: archive[name] for name in archive.files}
         except FileNotFoundError:
             raise InputError("no such PLDA model file", path) from None
-        except (OSError, ValueError, zipfile.BadZipFile) as error:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:  # EOFError: an empty file
             raise InputError(f"not a metricvox PLDA model file ({error})", path) from None
         if "format" not in arrays or str(arrays["format"]) != FORMAT:
             found = str(arrays["format"]) if "format" in arrays else ", ".join(sorted(arrays))

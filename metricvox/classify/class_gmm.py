@@ -18,19 +18,21 @@ from scipy.special import logsumexp
 from metricvox.data.tables import read_table, write_table
 from metricvox.errors import InputError
 from metricvox.gmm.model import Gmm
+from metricvox.io.atomic import output_dir
 
 INDEX = "classes"
 
 
 def save_class_gmms(models, directory):
-    """Write ``{class: Gmm}`` to ``directory`` (created if needed)."""
-    os.makedirs(directory, exist_ok=True)
-    rows = []
-    for number, name in enumerate(sorted(models), start=1):
-        file_name = f"gmm.{number}.npz"
-        models[name].save(os.path.join(directory, file_name))
-        rows.append((name, file_name))
-    write_table(os.path.join(directory, INDEX), rows)
+    """Write ``{class: Gmm}`` to ``directory`` (created if needed; removed again if the
+    writing fails). The index, which readers look for, is written last."""
+    with output_dir(directory):
+        rows = []
+        for number, name in enumerate(sorted(models), start=1):
+            file_name = f"gmm.{number}.npz"
+            models[name].save(os.path.join(directory, file_name))
+            rows.append((name, file_name))
+        write_table(os.path.join(directory, INDEX), rows)
 
 
 def load_class_gmms(directory):

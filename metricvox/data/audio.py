@@ -16,6 +16,7 @@ import scipy.signal
 import soundfile
 
 from metricvox.data.tables import read_table
+from metricvox.data.segments import segment_times
 from metricvox.errors import InputError
 from metricvox.io.pipes import is_pipe, run_pipe
 
@@ -120,15 +121,9 @@ def _read_segments(path, recording_keys):
     parsed = []
     for row in read_table(path, min_fields=4, max_fields=4):
         recording, start, end = row.fields
-        try:
-            start, end = float(start), float(end)
-        except ValueError:
-            raise InputError("start and end times must be numbers (seconds)", path, row.line) from None
+        start, end = segment_times(start, end, path, row.line)
         if recording not in recording_keys:
             raise InputError(f"recording '{recording}' is not in wav.scp", path, row.line)
-        if start < 0 or (end != -1 and end <= start):
-            raise InputError(f"bad segment times {start} {end}: need 0 <= start < end "
-                             "(or end = -1 for the end of the recording)", path, row.line)
         parsed.append((row, recording, start, end))
     return parsed
 

@@ -2,7 +2,8 @@
 
 import logging
 
-from metricvox.data.datadir import UTTERANCE_TABLES, DataDir, sorted_rows, spk2utt_rows, write_data_dir
+from metricvox.data.datadir import (UTTERANCE_TABLES, DataDir, refuse_writing_over_a_source, sorted_rows,
+                                    spk2utt_rows, write_data_dir)
 from metricvox.data.tables import Row
 from metricvox.errors import InputError
 
@@ -39,6 +40,7 @@ def combine_data_dirs(dest, sources):
     """
     if not sources:
         raise InputError("no source data directories to combine")
+    refuse_writing_over_a_source(dest, sources)
     datadirs = [DataDir.load(src) for src in sources]
     tables = {}
     for name in UTTERANCE_TABLES:

@@ -9,7 +9,7 @@ no ``segments``), keyed by recording (``wav.scp`` with ``segments``), or by spea
 import os
 
 from metricvox.data.tables import c_order, format_row, read_table
-from metricvox.io.atomic import AtomicFile
+from metricvox.io.atomic import OutputGroup, output_dir
 from metricvox.errors import InputError
 
 # Tables with one row per utterance, and their (min, max) field counts, key included.
@@ -103,6 +103,15 @@ def select_utterances(datadir, keep):
     return tables
 
 
+def refuse_writing_over_a_source(dest, sources):
+    """Writing a data dir into one it is made from would lose that source: an InputError."""
+    if not os.path.isdir(dest):
+        return
+    for src in sources:
+        if os.path.isdir(src) and os.path.samefile(dest, src):
+            raise InputError("the output data dir is also an input: give another directory", dest)
+
+
 def write_data_dir(tables, dest):
     """Write ``tables`` into the data dir ``dest`` (created if needed).
 
@@ -111,20 +120,12 @@ def write_data_dir(tables, dest):
     ``tables`` lacks (a stale ``segments``, say) are removed; other files are kept.
     """
     dest = str(dest)
-    os.makedirs(dest, exist_ok=True)
-    outputs = []
-    try:
+    # The tables appear together (a full disk changes nothing); a directory made for them
+    # goes again if they cannot be written.
+    with output_dir(dest), OutputGroup() as outputs:
         for name in TABLE_NAMES:
             if name in tables:
-                output = AtomicFile(os.path.join(dest, name))
-                outputs.append(output)
-                output.file.writelines(format_row(row) + "\n" for row in tables[name])
-    except BaseException:
-        for output in outputs:
-            output.discard()
-        raise
-    for output in outputs:
-        output.commit()
+                outputs.open(os.path.join(dest, name)).writelines(format_row(row) + "\n" for row in tables[name])
     for name in TABLE_NAMES:
         if name not in tables and os.path.exists(os.path.join(dest, name)):
             os.remove(os.path.join(dest, name))

@@ -6,6 +6,7 @@ import soundfile
 
 from metricvox.data.audio import read_audio
 from metricvox.data.datadir import DataDir
+from metricvox.data.segments import check_segment_end, segment_times
 from metricvox.data.tables import write_table
 from metricvox.errors import InputError
 from metricvox.io.pipes import is_pipe
@@ -37,18 +38,22 @@ def compute_utt2dur(path):
     if "segments" in datadir.tables:
         recordings = {row.key: row for row in datadir.tables["wav.scp"]}
         recording_seconds = {}
+        segments_file = datadir.file("segments")
         for row in datadir.tables["segments"]:
             recording, start, end = row.fields
             if recording not in recordings:
-                raise InputError(f"recording '{recording}' is not in wav.scp", datadir.file("segments"), row.line)
-            start, end = float(start), float(end)
+                raise InputError(f"recording '{recording}' is not in wav.scp", segments_file, row.line)
+            start, end = segment_times(start, end, segments_file, row.line)
+            wav = recordings[recording]
+            # A file's length is in its header; a pipe is decoded only when a segment runs to its end.
+            if recording not in recording_seconds and (end == -1 or not is_pipe(wav.rest)):
+                recording_seconds[recording] = audio_duration(wav.rest, where=(wav_file, wav.line))
             if end == -1:
-                if recording not in recording_seconds:
-                    wav = recordings[recording]
-                    recording_seconds[recording] = audio_duration(wav.rest, where=(wav_file, wav.line))
                 end = recording_seconds[recording]
-            if end <= start:
-                raise InputError(f"segment has no duration ({start} to {end} s)", datadir.file("segments"), row.line)
+                if end <= start:
+                    raise InputError(f"segment has no duration ({start} to {end} s)", segments_file, row.line)
+            elif recording in recording_seconds:
+                check_segment_end(end, recording_seconds[recording], recording, segments_file, row.line)
             durations[row.key] = end - start
     else:
         for row in progress(datadir.tables["wav.scp"], desc="utt2dur"):

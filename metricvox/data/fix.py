@@ -9,6 +9,7 @@ with counts; a directory left with no utterance is an error.
 import logging
 
 from metricvox.data.datadir import DataDir, select_utterances, sorted_rows, write_data_dir
+from metricvox.data.segments import segment_times
 from metricvox.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ def fix_data_dir(path):
         if extra:
             log.info("%s: dropped %d entries for utterances not in utt2spk", name, extra)
     if "segments" in datadir.tables:
+        for row in datadir.tables["segments"]:   # bad times cannot be repaired by dropping
+            segment_times(*row.fields[1:3], datadir.file("segments"), row.line)
         segments = {row.key: row.fields[0] for row in datadir.tables["segments"]}
         _drop(keep, keep - set(segments), "missing from segments")
         if "wav.scp" in datadir.tables:

@@ -7,6 +7,7 @@ import os
 from metricvox.data.datadir import DataDir, select_utterances, write_data_dir
 from metricvox.data.tables import c_order
 from metricvox.errors import InputError
+from metricvox.io.atomic import output_dir
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,12 @@ def split_data_dir(path, n, *, per_spk=False):
         raise InputError(f"cannot split {len(units)} {what} into {n} non-empty parts", path)
     bounds = contiguous_parts([len(unit) for unit in units], n)
     parts = []
-    for index in range(n):
-        keep = {utt for unit in units[bounds[index]:bounds[index + 1]] for utt in unit}
-        part = os.path.join(str(path), f"split{n}", str(index + 1))
-        write_data_dir(select_utterances(datadir, keep), part)
-        parts.append(part)
+    with output_dir(os.path.join(str(path), f"split{n}")):   # never a split dir with some parts only
+        for index in range(n):
+            keep = {utt for unit in units[bounds[index]:bounds[index + 1]] for utt in unit}
+            part = os.path.join(str(path), f"split{n}", str(index + 1))
+            write_data_dir(select_utterances(datadir, keep), part)
+            parts.append(part)
     log.info("split %d utterances of %s into %d parts by %s", len(utt2spk), path, n,
              "speaker" if per_spk else "utterance")
     return parts

@@ -2,7 +2,7 @@
 
 import logging
 
-from metricvox.data.datadir import DataDir, select_utterances, write_data_dir
+from metricvox.data.datadir import DataDir, refuse_writing_over_a_source, select_utterances, write_data_dir
 from metricvox.data.tables import read_table
 from metricvox.errors import InputError
 
@@ -32,6 +32,7 @@ def subset_data_dir(src, dest, *, spk_list=None, utt_list=None, first=None):
     """
     if sum(x is not None for x in (spk_list, utt_list, first)) != 1:
         raise ValueError("give exactly one of spk_list, utt_list, first")
+    refuse_writing_over_a_source(dest, [src])
     datadir = DataDir.load(src)
     utterances = datadir.utterances
     if spk_list is not None:

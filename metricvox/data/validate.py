@@ -4,6 +4,7 @@ import logging
 import os
 
 from metricvox.data.datadir import DataDir
+from metricvox.data.segments import segment_times
 from metricvox.data.tables import c_order
 from metricvox.data.trials import read_trials
 from metricvox.errors import InputError
@@ -57,12 +58,9 @@ def _problems_of_segments(datadir):
             problems.append(InputError(f"recording '{recording}' is not in wav.scp", datadir.file("segments"),
                                        row.line))
         try:
-            start, end = float(start), float(end)
-            if start < 0 or (end != -1 and end <= start):
-                raise ValueError
-        except ValueError:
-            problems.append(InputError(f"bad segment times '{start} {end}' (need 0 <= start < end, or end -1)",
-                                       datadir.file("segments"), row.line))
+            segment_times(start, end, datadir.file("segments"), row.line)
+        except InputError as problem:
+            problems.append(problem)
     return problems
 
 

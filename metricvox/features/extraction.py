@@ -12,6 +12,7 @@ from metricvox.features.checks import check_finite
 from metricvox.features.feature_types import feature_options, feature_type, resolve_type_name
 from metricvox.features.framing import window_size
 from metricvox.io import MatrixWriter
+from metricvox.io.specifiers import check_distinct_outputs
 from metricvox.progress import progress
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def compute_feats_table(wav_rspecifier, feats_wspecifier, extractor, segments=No
                              f"{other.options.sample_frequency:g} Hz, the main ones at {rate} Hz: "
                              "one decode can only feed front ends of the same sample frequency")
     outputs = [(extractor, feats_wspecifier)] + list(also)
+    check_distinct_outputs([wspecifier for _, wspecifier in outputs])
     count = 0
     audio = iter_audio(wav_rspecifier, segments=segments, sample_rate=rate,
                        allow_resample=allow_resample)

@@ -10,6 +10,7 @@ class defaults < the feature type's own defaults < preset < conf file < command 
 """
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from metricvox.errors import InputError
@@ -131,6 +132,10 @@ def apply_settings(options, settings, feature_type):
 def validate_options(options):
     """Reject option values no feature can be computed with (InputError)."""
     o = options
+    for field in dataclasses.fields(o):   # NaN would pass every comparison below
+        value = getattr(o, field.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"--{field.name.replace('_', '-')} must be a finite number, got {value}")
     if o.sample_frequency <= 0:
         raise InputError(f"--sample-frequency must be positive, got {o.sample_frequency}")
     if int(o.sample_frequency * 0.001 * o.frame_shift) < 1:

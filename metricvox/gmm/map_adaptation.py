@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 def adapted_means(ubm, stats, relevance=16.0):
     """The (C, D) MAP-adapted means for the statistics ``stats`` of the speaker's frames."""
-    if relevance < 0:
-        raise InputError(f"the relevance factor must not be negative, got {relevance}")
+    if not 0 <= relevance < float("inf"):   # NaN fails the comparison too
+        raise InputError(f"--relevance must be a finite number >= 0, got {relevance}")
     return (stats.first + relevance * ubm.means) / (stats.zeroth + relevance)[:, None]
 
 

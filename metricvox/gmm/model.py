@@ -141,7 +141,7 @@ class Gmm:
                 fields = {k: archive[k] for k in ("kind", "weights", "means", "covars")}
         except FileNotFoundError:
             raise InputError("no such GMM file", path) from None
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, EOFError) as error:  # EOFError: an empty file
             raise InputError(f"not a metricvox GMM file ({error})", path) from None
         try:
             model = cls(fields["weights"], fields["means"], fields["covars"])

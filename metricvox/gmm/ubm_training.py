@@ -55,6 +55,10 @@ class UbmOptions:
                              f"--num-components ({self.num_components})")
         if min(self.num_iters_init, self.num_iters, self.num_iters_full, self.frames_per_iter) < 0:
             raise InputError("iteration and frame counts must not be negative")
+        for name in ("variance_floor", "min_count", "min_weight"):   # NaN fails the comparison too
+            if not 0 <= getattr(self, name) < float("inf"):
+                raise InputError(f"--{name.replace('_', '-')} must be a finite number >= 0, "
+                                 f"got {getattr(self, name)}")
 
 
 @dataclass

@@ -2,14 +2,32 @@
 
 import io
 
+from metricvox.errors import InputError
 from metricvox.io.atomic import atomic_write
 
 
-def save_figure(figure, path, **savefig_options):
+def figure_format(path):
+    """The matplotlib format named by ``path``'s suffix (PNG when it has none); an unknown
+    suffix is an InputError naming the path, so a tool can check its plot path up front."""
+    import matplotlib.figure
+
+    name = str(path).rsplit("/", 1)[-1]
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else "png"
+    supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
+    if suffix not in supported:
+        raise InputError(f"unknown plot format '.{suffix}': expected one of "
+                         f"{', '.join('.' + s for s in sorted(supported))}", path)
+    return suffix
+
+
+def save_figure(figure, path, out=None, **savefig_options):
     """Render ``figure`` (PNG unless ``path`` ends in another matplotlib format) and write it
-    so that no reader sees a half-written file."""
+    so that no reader sees a half-written file: to ``path``, or to ``out``, a binary file
+    opened for ``path`` (by an :class:`~metricvox.io.atomic.OutputGroup`, say)."""
     buffer = io.BytesIO()
-    suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png"
-    figure.savefig(buffer, format=suffix, **savefig_options)
-    with atomic_write(path, "wb") as out:
+    figure.savefig(buffer, format=figure_format(path), **savefig_options)
+    if out is not None:
         out.write(buffer.getvalue())
+        return
+    with atomic_write(path, "wb") as stream:
+        stream.write(buffer.getvalue())

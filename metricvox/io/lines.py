@@ -14,6 +14,8 @@ def iter_lines(path):
     """
     path = os.fspath(path)
     if path == "-":
+        if sys.stdin is None:   # the tool was started with stdin closed (`<&-`)
+            raise InputError("cannot read stdin: it is closed", "-")
         yield from _numbered(sys.stdin.buffer, path)
         return
     try:

@@ -21,32 +21,42 @@ from metricvox.io.specifiers import parse_rspecifier
 
 
 def read_matrices(rspecifier):
-    """Iterate ``(key, numpy array)`` over the table named by a Kaldi rspecifier, in table order."""
+    """Iterate ``(key, numpy array)`` over the table named by a Kaldi rspecifier, in table order.
+
+    A key seen twice is an InputError naming both places: which of the two a reader
+    meant cannot be known, and keeping either drops the other silently."""
     for key, array, _path, _line in _iter_entries(parse_rspecifier(rspecifier)):
         yield key, array
 
 
 def read_matrix_dict(rspecifier):
     """The whole table as a dict; a key seen twice is an InputError naming where."""
-    table = {}
-    for key, array, path, line in _iter_entries(parse_rspecifier(rspecifier)):
-        if key in table:
-            raise InputError(f"key '{key}' appears twice in the table", path, line)
-        table[key] = array
-    return table
+    return dict(read_matrices(rspecifier))
 
 
 def _iter_entries(spec):
-    if spec.kind == "ark":
-        yield from _iter_ark(spec.path)
-    else:
-        yield from _iter_scp(spec.path)
+    entries = _iter_ark(spec.path) if spec.kind == "ark" else _iter_scp(spec.path)
+    first_seen = {}
+    for number, (key, array, path, line) in enumerate(entries, start=1):
+        where = line if line is not None else number
+        if key in first_seen:
+            what = "line" if line is not None else "entry"
+            raise InputError(f"key '{key}' appears twice in the table: {what}s {first_seen[key]} and {where}",
+                             path, line)
+        first_seen[key] = where
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+            raise InputError(f"'{key}': NaN or infinite value ({array[bad]} at index {bad}); "
+                             "matrices and vectors must be finite", path, line)
+        yield key, array, path, line
 
 
 @contextlib.contextmanager
 def _open_binary(path, *, where=None):
     """A binary stream for a file, "-" (stdin) or an input pipe."""
     if path == "-":
+        if sys.stdin is None:   # the tool was started with stdin closed (`<&-`)
+            raise InputError("cannot read stdin: it is closed", "-")
         yield sys.stdin.buffer
     elif is_pipe(path):
         with open_pipe(path, where=where) as stream:
@@ -79,7 +89,8 @@ def _read_object(stream, key, path, line):
     if head == b"\0":
         try:
             array = read_kaldi(stream)
-        except (AssertionError, ValueError, struct.error, EOFError, UnicodeDecodeError) as error:
+        except (AssertionError, ValueError, struct.error, EOFError, UnicodeDecodeError, OverflowError,
+                MemoryError) as error:   # the last two: a header announcing absurd dimensions
             raise InputError(f"'{key}': truncated or corrupt binary matrix ({error or 'bad header'})",
                              path, line) from None
         if isinstance(array, tuple):
@@ -132,6 +143,9 @@ def _parse_location(rest, path, line):
     if match:
         rest = match.group(1)
         r1, r2, c1, c2 = (None if g is None else int(g) for g in match.groups()[1:])
+        if r2 < r1 or (c1 is not None and c2 < c1):
+            raise InputError(f"bad range in {rest!r}: the last row or column comes before the first",
+                             path, line)
         ranges = (slice(r1, r2 + 1), slice(None) if c1 is None else slice(c1, c2 + 1))
     elif rest.endswith("]"):
         raise InputError(f"bad range in {rest!r}: expected [first_row:last_row] or "

@@ -11,7 +11,7 @@ import numpy as np
 from kaldiio.matio import write_array, write_array_ascii
 
 from metricvox.errors import InputError
-from metricvox.io.atomic import open_output
+from metricvox.io.atomic import open_output, write_failure
 from metricvox.io.specifiers import parse_wspecifier
 
 # Enough significant digits for text values to read back bit-exact.
@@ -57,22 +57,36 @@ class MatrixWriter:
         if self.check_finite and not np.isfinite(array).all():
             raise InputError(f"'{key}': NaN or infinite values in the matrix to write")
         stream = self._ark.file
-        stream.write(key.encode("utf-8") + b" ")
-        offset = stream.tell() if self._scp else None
-        if self.spec.text:
-            write_array_ascii(stream, array, _TEXT_DIGITS[array.dtype])
-        else:
-            write_array(stream, array)
+        try:
+            stream.write(key.encode("utf-8") + b" ")
+            offset = stream.tell() if self._scp else None
+            if self.spec.text:
+                write_array_ascii(stream, array, _TEXT_DIGITS[array.dtype])
+            else:
+                write_array(stream, array)
+        except OSError as error:
+            raise write_failure(error, self.spec.ark) or error from None
         if self._scp:
-            self._scp.file.write(f"{key} {self.spec.ark}:{offset}\n")
+            try:
+                self._scp.file.write(f"{key} {self.spec.ark}:{offset}\n")
+            except OSError as error:
+                raise write_failure(error, self.spec.scp) or error from None
 
     def close(self):
         """Finish the table: the ark (then the scp) appear under their final names."""
         if self._open:
             self._open = False
-            self._ark.commit()
-            if self._scp:
-                self._scp.commit()
+            outputs = [self._ark] + ([self._scp] if self._scp else [])
+            # Both written out before either is renamed: a full disk leaves neither.
+            try:
+                for output in outputs:
+                    output.finish()
+            except BaseException:
+                for output in outputs:
+                    output.discard()
+                raise
+            for output in outputs:
+                output.publish()
 
     def abort(self):
         """Abandon the table: nothing is left behind."""

@@ -5,6 +5,7 @@ one table type for reading (``ark`` or ``scp``) and ``ark`` (optionally with
 ``scp``) for writing, plus Kaldi's flags. ``-`` alone means ``ark:-``.
 """
 
+import os
 from collections import namedtuple
 
 from metricvox.errors import InputError
@@ -73,3 +74,17 @@ def parse_wspecifier(spec):
             raise InputError(f"writing to a pipe is not supported (outputs are written atomically), "
                              f"got {spec!r}")
     return WSpecifier(ark, scp, "t" in flags, frozenset(flags))
+
+
+def check_distinct_outputs(wspecifiers):
+    """Several tables written at once must go to different files (and at most one to stdout):
+    one would otherwise overwrite the other. An InputError names the file given twice."""
+    seen = set()
+    for spec in map(parse_wspecifier, wspecifiers):
+        for path in (spec.ark, spec.scp):
+            if path is None:
+                continue
+            key = path if path == "-" else os.path.abspath(path)
+            if key in seen:
+                raise InputError("the same file is given for two outputs", path)
+            seen.add(key)

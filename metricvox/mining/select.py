@@ -104,6 +104,9 @@ def select_clients_and_impostors(a, b, *, k=PAPER_K, client_threshold=PAPER_CLIE
     _require_same_dimension(a, b)
     if k < 1:
         raise InputError(f"k must be at least 1, got {k}")
+    for name, value in (("--client-threshold", client_threshold), ("--impostor-threshold", impostor_threshold)):
+        if not -1.0 <= value <= 1.0:   # a cosine; NaN fails the comparison too
+            raise InputError(f"{name} is a cosine similarity, between -1 and 1: got {value}")
     client_scores, client_indices = nearest_by_cosine(a, a, k, block_size=block_size,
                                                       device=device, exclude_self=True)
     impostor_scores, impostor_indices = nearest_by_cosine(a, b, k, block_size=block_size,

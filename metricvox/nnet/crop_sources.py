@@ -51,6 +51,8 @@ class _Crops:
 
 class FeatureCrops(_Crops):
     def __init__(self, feats_scp, crop_frames, short="repeat", mean_norm=False):
+        # kaldiio keeps the last of two lines with one key: refuse that first, naming both lines.
+        read_table(feats_scp, min_fields=2, sorted_keys=False)
         self.features = kaldiio.load_scp(str(feats_scp))
         super().__init__(list(self.features), feats_scp, crop_frames, short, mean_norm)
 

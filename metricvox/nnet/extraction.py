@@ -99,6 +99,9 @@ class Embedder:
                    checkpoint.seed, device, str(path), source["mean_norm"])
 
     def frames_of(self, seconds):
+        if not 0 < seconds < float("inf"):   # NaN fails the comparison too
+            raise InputError(f"--segment-seconds and --segment-hop must be positive numbers of seconds, "
+                             f"got {seconds}")
         return max(1, round(seconds * 1000.0 / self.frame_shift_ms))
 
     @torch.inference_mode()

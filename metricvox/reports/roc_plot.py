@@ -10,9 +10,10 @@ from metricvox.io.figure_file import save_figure
 _LINE_STYLES = ("-", "--", "-.", ":")   # after each 10 colours, so no two curves look alike
 
 
-def plot_roc(report, path, title=None):
+def plot_roc(report, path, title=None, out=None):
     """Write the ROC plot of a :class:`metricvox.reports.classification_report.Report` (folds
-    pooled) to ``path`` (PNG, or any format matplotlib knows by the suffix), AUC in the legend."""
+    pooled) to ``path`` (PNG, or any format matplotlib knows by the suffix), AUC in the legend;
+    to ``out``, a binary file opened for ``path``, when given."""
     truth = np.concatenate([fold.truth for fold in report.folds])
     scores = np.concatenate([fold.scores for fold in report.folds])
     # The legend goes below the axes, so the figure grows with the number of classes.
@@ -37,4 +38,4 @@ def plot_roc(report, path, title=None):
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
                 frameon=False)
     figure.tight_layout()
-    save_figure(figure, path)
+    save_figure(figure, path, out)

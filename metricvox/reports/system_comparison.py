@@ -54,6 +54,8 @@ def read_accuracies(path):
 def tukey_pairs(systems, alpha=0.05):
     """:class:`PairTest` for every pair of ``systems`` ({name: values}, in the given order)."""
     names = list(systems)
+    if not 0.0 < alpha < 1.0:   # NaN included
+        raise InputError(f"--alpha must lie strictly between 0 and 1, got {alpha}")
     if len(names) < 2:
         raise InputError(f"{len(names)} system(s): Tukey's HSD compares at least two")
     samples = [np.asarray(systems[name], dtype=np.float64) for name in names]

@@ -23,7 +23,10 @@ def scaled_to_peak(signal, peak):
 def write_audio(path, signal, sample_rate, subtype="PCM_16", format=None):
     """Write ``signal`` (samples, or samples x channels; floats in [-1, 1])."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), np.clip(signal, -1.0, 1.0), sample_rate, subtype=subtype, format=format)
+    try:
+        sf.write(str(path), np.clip(signal, -1.0, 1.0), sample_rate, subtype=subtype, format=format)
+    except sf.LibsndfileError as error:   # a full disk, say: libsndfile gives no errno
+        raise InputError(f"cannot write audio: {error.error_string}", path) from None
 
 
 def write_mp3(path, signal, sample_rate):

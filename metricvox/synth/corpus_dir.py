@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from metricvox.errors import InputError
+from metricvox.io.atomic import make_output_dir, write_failure
 
 MARKER = ".metricvox-synth-complete"
 log = logging.getLogger(__name__)
@@ -35,9 +36,14 @@ def build(out, parameters, write_corpus):
     if staging.exists():
         log.info(f"{staging}: removing what an interrupted run left")
         shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    write_corpus(staging)
-    (staging / MARKER).write_text(stamp + "\n")
+    make_output_dir(staging)
+    # A failed build leaves the staging dir (named .tmp: nothing that looks like a corpus);
+    # the next run removes it first.
+    try:
+        write_corpus(staging)
+        (staging / MARKER).write_text(stamp + "\n")
+    except OSError as error:
+        raise write_failure(error, staging) or error from None
     staging.rename(out)
     log.info(f"{out}: synthetic corpus {stamp} written")
     return True

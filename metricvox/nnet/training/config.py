@@ -93,7 +93,7 @@ def _positive(value, what, kind=int):
         number = kind(value)
     except (TypeError, ValueError):
         raise InputError(f"config '{what}' must be a positive number, got {value!r}") from None
-    if number <= 0 or (kind is int and number != value):
+    if not 0 < number < math.inf or (kind is int and number != value):   # NaN fails too
         raise InputError(f"config '{what}' must be a positive {'integer' if kind is int else 'number'}, "
                          f"got {value!r}")
     return number
@@ -191,15 +191,41 @@ def validate_config(raw):
     return config
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error: PyYAML keeps
+    the last silently, so a config edited by appending would train something else."""
+
+    path = None
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise InputError(f"config key {key!r} is given twice (first on line {seen[key]})",
+                                 self.path, line)
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
 def load_config(path):
     """The validated config of a YAML file."""
     try:
-        with open(path) as stream:
-            raw = yaml.safe_load(stream)
+        with open(path, "rb") as stream:
+            text = stream.read().decode("utf-8")
     except OSError as error:
         raise InputError(f"cannot read config: {error.strerror}", path) from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"not a YAML text file: byte {error.start} is not UTF-8", path) from None
+    loader = _UniqueKeyLoader(text)
+    loader.path = str(path)
+    try:
+        raw = loader.get_single_data()
     except yaml.YAMLError as error:
         raise InputError(f"not valid YAML: {error}", path) from None
+    finally:
+        loader.dispose()
     try:
         return validate_config(raw)
     except InputError as error:

@@ -22,6 +22,7 @@ import time
 import torch
 
 from metricvox.errors import InputError, TrainingFailure
+from metricvox.io.atomic import make_output_dir, write_failure
 from metricvox.nnet.losses import build_loss
 from metricvox.nnet.models import build_model
 from metricvox.nnet.training.checkpoints import (Checkpoint, load_checkpoint, load_model_weights,
@@ -242,27 +243,40 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
     elif os.path.exists(last):
         raise InputError("the experiment dir already holds a run; give --resume to continue it "
                          "or choose another --out", out_dir)
+    # Read before the experiment dir is made: a bad --init file leaves nothing behind.
+    init_checkpoint = load_checkpoint(init) if init else None
     with group.running(device):
-        if group.is_main:
-            os.makedirs(out_dir, exist_ok=True)
-            shutil.copyfile(config_path, os.path.join(out_dir, "config.yaml"))
-            logging_to = log_file(os.path.join(out_dir, "train.log"))
-        else:
-            # The other processes of a torchrun job show no progress and log warnings only.
-            set_quiet(True)
-            logging.getLogger("metricvox").setLevel(logging.WARNING)
-            logging_to = contextlib.nullcontext()
-        with logging_to:
-            return _train(config, data_dir, out_dir, checkpoint, init, device, seed, group)
+        created = make_output_dir(out_dir) if group.is_main else None
+        try:
+            if group.is_main:
+                shutil.copyfile(config_path, os.path.join(out_dir, "config.yaml"))
+                logging_to = log_file(os.path.join(out_dir, "train.log"))
+            else:
+                # The other processes of a torchrun job show no progress and log warnings only.
+                set_quiet(True)
+                logging.getLogger("metricvox").setLevel(logging.WARNING)
+                logging_to = contextlib.nullcontext()
+            with logging_to:
+                return _train(config, data_dir, out_dir, checkpoint, init, init_checkpoint, device,
+                              seed, group)
+        except BaseException as error:
+            # A run that fails before its first checkpoint leaves no experiment dir behind
+            # (a later failure keeps the checkpoints, for --resume).
+            if created and not os.path.exists(last):
+                shutil.rmtree(created, ignore_errors=True)
+            failure = write_failure(error, out_dir)
+            if failure is not None:
+                raise failure from None
+            raise
 
 
-def _train(config, data_dir, out_dir, checkpoint, init, device, seed, group):
+def _train(config, data_dir, out_dir, checkpoint, init, init_checkpoint, device, seed, group):
     run = Run(config, data_dir, device, seed, group)
     if checkpoint is not None:
         run.restore(checkpoint, os.path.join(out_dir, "last.pt"))
         log.info("resuming %s after epoch %d", out_dir, run.epoch)
     elif init:
-        load_model_weights(run.model, run.model_name, run.model_config, load_checkpoint(init), init)
+        load_model_weights(run.model, run.model_name, run.model_config, init_checkpoint, init)
         log.info("model weights initialised from %s", init)
     run.start()
     if group.is_main:
