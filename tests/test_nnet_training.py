@@ -278,3 +278,16 @@ def test_a_loss_that_turns_non_finite_is_a_training_failure_on_one_line(tmp_path
     proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir, "--out",
                     tmp_path / "exp", check=False)
     assert_one_line_error(proc, "training failed: the loss is", "lower the learning rate")
+
+
+def test_yaml_aliases_are_followed_but_an_alias_bomb_is_refused_at_once():
+    """Anchors that reuse a section are fine; aliases of aliases that stand for 9^6 values
+    are refused in the time it takes to read the file, not after expanding them."""
+    shared = {"name": "adam", "lr": 0.01}
+    config = validate_config(base_config(optimiser=shared, schedule={"name": "none"}))
+    assert config["optimiser"]["lr"] == 0.01
+    level = ["x"] * 9
+    for _ in range(6):
+        level = [level] * 9   # each list holds the same list 9 times, as YAML aliases do
+    with pytest.raises(InputError, match=r"'model\.extra[^']*' stands for more than 100000 values"):
+        validate_config(base_config(model={"name": "thin_resnet34", "extra": level}))

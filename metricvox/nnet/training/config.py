@@ -99,24 +99,45 @@ def _positive(value, what, kind=int):
     return number
 
 
-def _check_plain(value, where):
+# The most values a config may stand for once YAML aliases are expanded: far above any real
+# experiment, far below what an alias "bomb" (aliases of aliases) expands to.
+MAX_VALUES = 100_000
+
+
+def _check_plain(value, where, sizes=None):
     """Only values a checkpoint keeps as JSON: strings, finite numbers, booleans, null, and
-    lists and string-keyed mappings of them (no dates, sets, binary, NaN or infinity)."""
+    lists and string-keyed mappings of them (no dates, sets, binary, NaN or infinity), and
+    at most MAX_VALUES of them. Returns how many values ``value`` stands for.
+
+    A container shared through YAML aliases is checked once (``sizes`` remembers it), so
+    the check takes time in the size of the file, not of its expansion."""
+    sizes = {} if sizes is None else sizes
+    if id(value) in sizes:
+        return sizes[id(value)]
     if isinstance(value, dict):
+        size = 1
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InputError(f"config key {key!r} in '{where or 'the top level'}' must be a "
                                  f"string")
-            _check_plain(item, f"{where}.{key}" if where else key)
+            size += _check_plain(item, f"{where}.{key}" if where else key, sizes)
     elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_plain(item, f"{where}[{index}]")
+        size = 1 + sum(_check_plain(item, f"{where}[{index}]", sizes)
+                       for index, item in enumerate(value))
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise InputError(f"config '{where}' must be a finite number, got {value}")
-    elif not (value is None or isinstance(value, (str, bool, int))):
+        return 1
+    elif value is None or isinstance(value, (str, bool, int)):
+        return 1
+    else:
         raise InputError(f"config '{where}' must be a string, number, boolean, list or mapping, "
                          f"got a {type(value).__name__} ({value!r})")
+    if size > MAX_VALUES:
+        raise InputError(f"config '{where or 'the file'}' stands for more than {MAX_VALUES} "
+                         f"values once its YAML aliases are expanded")
+    sizes[id(value)] = size
+    return size
 
 
 def _check_sampler(sampler):
