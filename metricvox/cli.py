@@ -22,6 +22,7 @@ keeps its own meaning.
 """
 
 import logging
+import math
 import os
 import signal
 import sys
@@ -94,7 +95,9 @@ class Tool(click.Command):
             path = _config_argument(args)
             if path is not None:
                 args = self._conf_arguments(path) + list(args)
-        return super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, args)
+        _refuse_non_finite_floats(self.params, ctx.params)
+        return rest
 
     def invoke(self, ctx):
         quiet = ctx.meta.get("quiet", False)
@@ -115,6 +118,8 @@ class Tool(click.Command):
         # output being written is discarded rather than left half-written.
         global _tool_pid
         _tool_pid = os.getpid()
+        if sys.stdout is None:
+            _stand_in_for_closed_stdout()
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -136,6 +141,45 @@ class Tool(click.Command):
 
 
 _tool_pid = None
+
+
+def _refuse_non_finite_floats(params, values):
+    """NaN or infinity given to any float option is a usage error: no option of ours means
+    anything with them, and click's FloatRange lets NaN through (every comparison is false)."""
+    for param in params:
+        if not isinstance(param.type, click.types.FloatParamType):
+            continue
+        value = values.get(param.name)
+        numbers = value if isinstance(value, (tuple, list)) else (value,)
+        for number in numbers:
+            if number is not None and not math.isfinite(number):
+                raise click.BadParameter(f"must be a finite number, got {number}", param=param)
+
+
+class _ClosedStdout:
+    """sys.stdout of a tool started with stdout closed (``>&-``): writing to it is the
+    one-line error, where Python would silently drop the output (sys.stdout is None)."""
+
+    def write(self, _data):
+        raise InputError("cannot write to stdout: it is closed", "-")
+
+    def flush(self):
+        pass
+
+    @property
+    def buffer(self):
+        return self
+
+
+def _stand_in_for_closed_stdout():
+    # Descriptor 1 is taken by /dev/null first: otherwise the next file the tool opens
+    # becomes descriptor 1, and whatever writes to descriptor 1 below Python (a C library,
+    # a child process that inherits it) would write into that file.
+    fd = os.open(os.devnull, os.O_WRONLY)
+    if fd != 1:
+        os.dup2(fd, 1)
+        os.close(fd)
+    sys.stdout = _ClosedStdout()
 
 
 def _interrupt(signum, frame):

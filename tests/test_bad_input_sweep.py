@@ -664,7 +664,6 @@ KNOWN = {
     "separate:garbage-wav": "partial-output",
     "separate:out-dir-full-disk": "partial-output",
     "separate:out-dir-read-only": "traceback",
-    "train-class-svm:c-nan": "traceback",
     "train:crop-longer-than-every-utterance": "hang",
     "validate-data-dir:segments-past-the-end": "exit-0-wrong",
 }

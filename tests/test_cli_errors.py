@@ -136,3 +136,51 @@ main()
     workers, tool = proc.stdout.splitlines()
     assert workers == "default default"
     assert tool.startswith("tool: <function _interrupt")     # the tool itself still unwinds
+
+
+FLOATS_SCRIPT = '''
+import click
+from metricvox.cli import Tool
+
+@click.command(cls=Tool)
+@click.option("--gain", type=float, default=1.0)
+@click.option("--share", type=click.FloatRange(0, 1), default=0.5)
+@click.option("--target", type=float, multiple=True)
+def main(gain, share, target):
+    click.echo(f"{gain} {share} {target}")
+
+main()
+'''
+
+
+def test_nan_and_infinity_are_refused_for_every_float_option(tmp_path):
+    """click lets NaN through even a FloatRange (every comparison with NaN is false)."""
+    def run(*args):
+        return subprocess.run([sys.executable, "-c", FLOATS_SCRIPT, *args], capture_output=True,
+                              text=True)
+    for args, option in [(["--gain", "nan"], "--gain"), (["--share", "nan"], "--share"),
+                         (["--gain", "-inf"], "--gain"),
+                         (["--target", "0.1", "--target", "inf"], "--target")]:
+        assert_one_line_error(run(*args), option, "must be a finite number")
+    conf = tmp_path / "c.conf"
+    conf.write_text("--gain=nan\n")
+    assert_one_line_error(run("--config", str(conf)), "--gain", "must be a finite number")
+    assert run("--gain", "2.5", "--target", "0.01").stdout.split()[0] == "2.5"
+
+
+def test_a_real_tool_refuses_nan_for_a_ranged_option(tmp_path):
+    assert_one_line_error(subprocess.run(
+        ["metricvox-train-class-svm", "--c", "nan", "--utt2label", "x", "ark:x", "m"],
+        capture_output=True, text=True), "--c", "must be a finite number")
+
+
+def test_output_to_a_closed_stdout_is_an_error_not_silence(tmp_path):
+    """With stdout closed (`>&-`) Python drops what click.echo prints and the tool would
+    exit 0 having shown nothing; metricvox-compute-eer prints its report there."""
+    (tmp_path / "trials").write_text("a b target\nc d nontarget\n")
+    (tmp_path / "scores").write_text("a b 1.0\nc d 0.5\n")
+    proc = subprocess.run(f"metricvox-compute-eer {tmp_path}/trials {tmp_path}/scores >&-",
+                          shell=True, capture_output=False, stderr=subprocess.PIPE, text=True)
+    assert_one_line_error(proc, "stdout", "closed")
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, "ok"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "fine"

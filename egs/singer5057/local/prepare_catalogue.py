@@ -22,7 +22,6 @@ import os
 import sys
 import zlib
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 
 import click
 import numpy as np
@@ -35,6 +34,7 @@ from metricvox.data.voiced_clips import eligible_starts, format_regions, read_ph
 from metricvox.errors import InputError
 from metricvox.features.extraction import FeatureExtractor
 from metricvox.features.vad import compute_vad, voiced_runs
+from metricvox.worker_pool import ordered_map
 
 log = logging.getLogger("prepare_catalogue")
 SETS = ("train", "test")
@@ -170,8 +170,7 @@ def main(clip_seconds, min_voiced, valid_fraction, mfcc_config, vad_config, seed
     vad_settings(mfcc_config, vad_config)  # a bad conf fails here, not in a worker
     jobs = [(corpus, singer, track, clip_seconds, min_voiced, mfcc_config, vad_config)
             for singer, track, _, _ in rows]
-    with ProcessPoolExecutor(nj) as pool:
-        results = list(pool.map(examine, jobs, chunksize=8))
+    results = list(ordered_map(examine, jobs, nj))
     info, bad, sources = {}, [], Counter()
     for result in results:
         if len(result) == 2:
