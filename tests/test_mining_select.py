@@ -166,7 +166,7 @@ def _write_table(path, entries):
 @pytest.mark.parametrize("entries, message", [
     ([], "no vectors in the table"),
     ([("u1", [1, 2]), ("u2", [1, 2, 3])], "'u2' has dimension 3, but 'u1' has 2"),
-    ([("u1", [1, 2]), ("u2", [np.nan, 1])], "'u2' holds NaN or infinity"),
+    ([("u1", [1, 2]), ("u2", [np.nan, 1])], "'u2': NaN or infinite value"),
     ([("u1", [0, 0])], "'u1' is all zeros"),
     ([("u1", [[1, 2], [3, 4]])], "'u1' is a 2x2 matrix; expected one non-empty vector"),
 ])
