@@ -658,12 +658,6 @@ CASES = _feature_cases() + _embedding_cases() + _output_cases() + SPECIAL_CASES
 # The cases whose outcome is still not the expected one, with the outcome seen: each is an
 # xfail(strict=True), so that a fix shows up as an XPASS until its entry is removed here.
 KNOWN = {
-    "mine-pairs:triplets-unwritable": "partial-output",
-    "separate:empty-model": "partial-output",
-    "separate:garbage-model": "partial-output",
-    "separate:garbage-wav": "partial-output",
-    "separate:out-dir-full-disk": "partial-output",
-    "separate:out-dir-read-only": "traceback",
     "train:crop-longer-than-every-utterance": "hang",
     "validate-data-dir:segments-past-the-end": "exit-0-wrong",
 }

@@ -93,6 +93,42 @@ def test_table_errors(tmp_path):
     assert _table_error(scp, tmp_path / "out").startswith(f"{scp}:1: command 'cat")
 
 
+class FailingSeparator(HalfSeparator):
+    """Fails on every recording, as a broken model or command would."""
+
+    def separate(self, waveform, stems):
+        raise InputError("the separator failed")
+
+
+def test_a_failed_run_leaves_nothing_and_its_corrected_rerun_is_not_refused(recordings, tmp_path):
+    out = tmp_path / "out"
+    (tmp_path / "m.pt").write_bytes(b"not a model")
+    proc = _run("--model", tmp_path / "m.pt", f"scp:{recordings}", out)
+    assert_one_line_error(proc, str(tmp_path / "m.pt"), "cannot read a model")
+    assert not out.exists()
+    # A failure at the first recording, once the directory and settings were made.
+    broken = {"backend": "torch", "model": "/broken.pt"}
+    with pytest.raises(InputError, match="the separator failed"):
+        separate_wav_table(f"scp:{recordings}", out, FailingSeparator, settings=broken)
+    assert not out.exists()
+    out.mkdir()   # a directory made by the user stays, empty
+    with pytest.raises(InputError, match="the separator failed"):
+        separate_wav_table(f"scp:{recordings}", out, FailingSeparator, settings=broken)
+    assert list(out.iterdir()) == []
+    # What a run killed before its first recording leaves: a record of other settings
+    # with nothing separated. The corrected run is not refused, and records its own.
+    (out / "wav").mkdir()
+    (out / "separation.conf").write_text("--backend=torch\n--model=/broken.pt\n")
+    fixed = {"backend": "torch", "model": "/fixed.pt"}
+    assert separate_wav_table(f"scp:{recordings}", out, HalfSeparator, settings=fixed) == 2
+    assert (out / "separation.conf").read_text().splitlines() == [
+        "--backend=torch", "--model=/fixed.pt", "--stem=vocals", "--sample-rate=16000"]
+    assert [line.split()[0] for line in (out / "wav.scp").read_text().splitlines()] == ["rec-a", "rec-b"]
+    # Once something is separated, other settings are refused again.
+    with pytest.raises(InputError, match="holds a separation made with other settings"):
+        separate_wav_table(f"scp:{recordings}", out, HalfSeparator, settings=broken)
+
+
 def _path_without_spleeter(extra=None):
     dirs = [str(REPO / "bin"), os.path.dirname(sys.executable), "/usr/bin", "/bin"]
     return dict(os.environ, PATH=os.pathsep.join(([extra] if extra else []) + dirs))
@@ -102,6 +138,7 @@ def test_spleeter_backend_without_spleeter_is_one_line(recordings, tmp_path):
     proc = _run("--backend", "spleeter", f"scp:{recordings}", tmp_path / "out",
                 env=_path_without_spleeter())
     assert_one_line_error(proc, "needs the 'spleeter' command", "pip install spleeter")
+    assert not (tmp_path / "out").exists()
 
 
 FAKE_SPLEETER = textwrap.dedent("""\

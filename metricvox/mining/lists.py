@@ -9,6 +9,7 @@
 Both are sorted by anchor (then by the other columns), like every Kaldi table.
 """
 
+import contextlib
 from collections import namedtuple
 
 from metricvox.data.tables import c_order, read_three_columns
@@ -24,9 +25,10 @@ def read_pairs(path):
     return read_trials(path)
 
 
-def write_pairs(path, pairs):
-    """Write ``[(anchor, other, is_client)]`` sorted, atomically."""
-    with atomic_write(path) as out:
+def write_pairs(path, pairs, out=None):
+    """Write ``[(anchor, other, is_client)]`` sorted, atomically to ``path``, or to ``out``,
+    a file opened for it (by an OutputGroup)."""
+    with contextlib.nullcontext(out) if out is not None else atomic_write(path) as out:
         for anchor, other, is_client in sorted(pairs, key=lambda p: (c_order(p[0]), c_order(p[1]))):
             out.write(f"{anchor} {other} {'target' if is_client else 'nontarget'}\n")
 
@@ -40,8 +42,9 @@ def read_triplets(path):
     return triplets
 
 
-def write_triplets(path, triplets):
-    """Write ``[(anchor, client, impostor)]`` sorted, atomically."""
-    with atomic_write(path) as out:
+def write_triplets(path, triplets, out=None):
+    """Write ``[(anchor, client, impostor)]`` sorted, atomically to ``path``, or to ``out``,
+    a file opened for it (by an OutputGroup)."""
+    with contextlib.nullcontext(out) if out is not None else atomic_write(path) as out:
         for triplet in sorted(triplets, key=lambda t: tuple(c_order(x) for x in t[:3])):
             out.write(" ".join(triplet[:3]) + "\n")
