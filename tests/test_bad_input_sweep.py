@@ -659,7 +659,6 @@ CASES = _feature_cases() + _embedding_cases() + _output_cases() + SPECIAL_CASES
 # xfail(strict=True), so that a fix shows up as an XPASS until its entry is removed here.
 KNOWN = {
     "train:crop-longer-than-every-utterance": "hang",
-    "validate-data-dir:segments-past-the-end": "exit-0-wrong",
 }
 
 

@@ -64,6 +64,39 @@ def test_all_problems_are_listed(good):
     assert f"{good}/utt2spk:2: utterance 'spkA-2' has no entry in utt2label" in proc.stderr
 
 
+def test_a_segment_past_its_recordings_end_in_reco2dur_is_reported(good):
+    # The recordings of the fixture do not exist (r2 is a pipe): reco2dur is all there is to go by.
+    (good / "reco2dur").write_text("r1 4.0\nr2 1.0\nr3 2.75\n")
+    proc = run_tool("metricvox-validate-data-dir", good, check=False)
+    assert_one_line_error(proc, f"{good}/segments:3: ", "ends at 1.1 s, after the end of recording 'r2'",
+                          "(and 1 more problem")
+    assert f"{good}/segments:4: segment ends at 3.0 s, after the end of recording 'r3'" in proc.stderr
+    (good / "reco2dur").write_text("r1 4.0\nr2 1.1\nr3 3.0\n")      # ending exactly at the end is fine
+    run_tool("metricvox-validate-data-dir", good)
+    (good / "reco2dur").write_text("r1 4.0\nr2 -1\nr3 3.0\n")
+    assert_one_line_error(run_tool("metricvox-validate-data-dir", good, check=False),
+                          f"{good}/reco2dur:2: ", "duration '-1' is not a positive number")
+
+
+def test_a_segment_past_the_end_of_its_audio_file_is_reported_from_the_header(good, tmp_path):
+    soundfile.write(tmp_path / "r3.wav", np.zeros(16000 * 2), 16000)       # 2 s; the segment ends at 3 s
+    (good / "wav.scp").write_text((good / "wav.scp").read_text().replace("/a/r3.wav", str(tmp_path / "r3.wav")))
+    assert_one_line_error(run_tool("metricvox-validate-data-dir", good, check=False),
+                          f"{good}/segments:4: ", "ends at 3.0 s, after the end of recording 'r3' (2.000 s long)")
+    # reco2dur, when there is one, is the recording's length (here a wrong one, to tell).
+    (good / "reco2dur").write_text("r1 4.0\nr2 1.5\nr3 3.5\n")
+    run_tool("metricvox-validate-data-dir", good)
+
+
+def test_get_utt2dur_refuses_a_segment_past_the_end_at_its_line(tmp_path):
+    soundfile.write(tmp_path / "a.wav", np.zeros(16000), 16000)
+    d = _write(tmp_path / "d", wav_scp=f"a {tmp_path}/a.wav\n", segments="x a 0 0.5\ny a 0.5 1.25\n",
+               utt2spk="x s\ny s\n")
+    assert_one_line_error(run_tool("metricvox-get-utt2dur", d, check=False), f"{d}/segments:2: ",
+                          "ends at 1.25 s, after the end of recording 'a' (1.000 s long)")
+    assert not (d / "utt2dur").exists()
+
+
 def test_missing_dir_and_missing_utt2spk(tmp_path):
     assert_one_line_error(run_tool("metricvox-validate-data-dir", tmp_path / "none", check=False),
                           "does not exist")

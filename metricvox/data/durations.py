@@ -15,15 +15,24 @@ from metricvox.progress import progress
 log = logging.getLogger(__name__)
 
 
+def header_seconds(source):
+    """Seconds of audio in a file from its header, without decoding; None for a pipe, a file
+    that is missing or unreadable, or a header that does not give the length."""
+    if is_pipe(source):
+        return None
+    try:
+        info = soundfile.info(source)
+    except (soundfile.LibsndfileError, RuntimeError):
+        return None
+    return info.frames / info.samplerate if info.frames > 0 else None
+
+
 def audio_duration(source, *, where=None):
     """Seconds of audio in a file (from its header, without decoding) or a pipe (decoded)."""
-    if not is_pipe(source):
-        try:
-            info = soundfile.info(source)
-            if info.frames > 0:
-                return info.frames / info.samplerate
-        except (soundfile.LibsndfileError, RuntimeError):
-            pass  # read_audio below reports the problem properly
+    seconds = header_seconds(source)
+    if seconds is not None:
+        return seconds
+    # A pipe, or a file whose header does not tell: read_audio decodes it, or reports the problem.
     samples, rate = read_audio(source, where=where)
     return len(samples) / rate
 

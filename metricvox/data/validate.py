@@ -4,8 +4,9 @@ import logging
 import os
 
 from metricvox.data.datadir import DataDir
-from metricvox.data.segments import segment_times
-from metricvox.data.tables import c_order
+from metricvox.data.durations import header_seconds
+from metricvox.data.segments import check_segment_end, segment_times
+from metricvox.data.tables import c_order, read_table
 from metricvox.data.trials import read_trials
 from metricvox.errors import InputError
 
@@ -50,30 +51,58 @@ def _problems_of_spk2utt(datadir, utt2spk, utt2spk_lines):
 
 
 def _problems_of_segments(datadir):
-    recordings = {row.key for row in datadir.tables.get("wav.scp", [])}
-    problems = []
+    recordings = {row.key: row for row in datadir.tables.get("wav.scp", [])}
+    segments_file = datadir.file("segments")
+    recording_seconds, problems = _recording_lengths(datadir, recordings)
     for row in datadir.tables["segments"]:
         recording, start, end = row.fields
         if recording not in recordings:
-            problems.append(InputError(f"recording '{recording}' is not in wav.scp", datadir.file("segments"),
-                                       row.line))
+            problems.append(InputError(f"recording '{recording}' is not in wav.scp", segments_file, row.line))
         try:
-            segment_times(start, end, datadir.file("segments"), row.line)
+            start, end = segment_times(start, end, segments_file, row.line)
+            seconds = recording_seconds(recording)
+            if seconds is not None:
+                check_segment_end(end, seconds, recording, segments_file, row.line)
         except InputError as problem:
             problems.append(problem)
     return problems
 
 
-def _problems_of_utt2dur(datadir):
-    problems = []
-    for row in datadir.tables["utt2dur"]:
+def _recording_lengths(datadir, recordings):
+    """(recording -> seconds or None, problems of reco2dur): a recording's length is its
+    reco2dur entry when the dir has one, else its audio file's header; None when neither is
+    at hand (a pipe or a missing file is not opened: validation decodes no audio)."""
+    listed, problems = {}, []
+    if os.path.exists(datadir.file("reco2dur")):
         try:
-            if not float(row.rest) > 0:
+            listed, problems = _durations(read_table(datadir.file("reco2dur"), min_fields=2, max_fields=2),
+                                          datadir.file("reco2dur"))
+        except InputError as problem:
+            problems = [problem]
+    from_headers = {}
+
+    def recording_seconds(recording):
+        if recording in listed:
+            return listed[recording]
+        if recording not in from_headers:
+            row = recordings.get(recording)
+            from_headers[recording] = header_seconds(row.rest) if row is not None else None
+        return from_headers[recording]
+    return recording_seconds, problems
+
+
+def _durations(rows, path):
+    """({key: seconds}, problems) of a table of durations (utt2dur, reco2dur): positive numbers."""
+    seconds, problems = {}, []
+    for row in rows:
+        try:
+            value = float(row.rest)
+            if not value > 0:
                 raise ValueError
+            seconds[row.key] = value
         except ValueError:
-            problems.append(InputError(f"duration '{row.rest}' is not a positive number", datadir.file("utt2dur"),
-                                       row.line))
-    return problems
+            problems.append(InputError(f"duration '{row.rest}' is not a positive number", path, row.line))
+    return seconds, problems
 
 
 def _problems_of_trials(datadir, utterances, speakers):
@@ -109,7 +138,7 @@ def find_problems(path):
         problems += _problems_of_table(datadir, "segments", utt2spk, utt2spk_lines)
         problems += _problems_of_segments(datadir)
     if "utt2dur" in datadir.tables:
-        problems += _problems_of_utt2dur(datadir)
+        problems += _durations(datadir.tables["utt2dur"], datadir.file("utt2dur"))[1]
     problems += _problems_of_spk2utt(datadir, utt2spk, utt2spk_lines)
     if datadir.trials_file():
         try:
