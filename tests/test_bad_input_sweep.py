@@ -658,7 +658,6 @@ CASES = _feature_cases() + _embedding_cases() + _output_cases() + SPECIAL_CASES
 # The cases whose outcome is still not the expected one, with the outcome seen: each is an
 # xfail(strict=True), so that a fix shows up as an XPASS until its entry is removed here.
 KNOWN = {
-    "train:crop-longer-than-every-utterance": "hang",
 }
 
 

@@ -120,6 +120,37 @@ def test_unlabelled_utterances_are_an_input_error(feature_table):
         LabelledCropDataset(FeatureCrops(d / "feats.scp", crop_frames=25), d / "utt2spk")
 
 
+def test_a_crop_more_than_twice_the_longest_utterance_is_refused_naming_the_table(feature_table):
+    # Utterances of 30, 40 and 50 frames: a crop of 100 is still half speech for the longest (a
+    # crop longer than every utterance is a designed use: repeat or pad). Past that, every crop
+    # of every utterance is mostly filler, and training grinds through it as if hung.
+    d, _ = feature_table
+    assert FeatureCrops(d / "feats.scp", crop_frames=100).crop_frames == 100
+    with pytest.raises(InputError, match=r"feats.scp: a crop of 101 frames .* more than twice the longest "
+                                         r"utterance \(50 frames\).* mostly repeats; .* at most 100 frames"):
+        FeatureCrops(d / "feats.scp", crop_frames=101)
+    with pytest.raises(InputError, match="mostly zeros"):
+        FeatureCrops(d / "feats.scp", crop_frames=101, short="pad")
+
+
+def test_a_wav_crop_more_than_twice_the_longest_recording_is_refused_by_its_header(tmp_path):
+    import soundfile
+
+    from metricvox.features.extraction import FeatureExtractor
+
+    # 0.5 s at 16 kHz: 1 + (8000 - 400) // 160 = 48 frames of 25 ms every 10 ms.
+    for utt in ("a-1", "b-1"):
+        soundfile.write(tmp_path / f"{utt}.wav", np.zeros(8000), 16000)
+    (tmp_path / "wav.scp").write_text(f"a-1 {tmp_path}/a-1.wav\nb-1 {tmp_path}/b-1.wav\n")
+    extractor = FeatureExtractor.from_settings("fbank", overrides={"dither": 0.0})
+    assert WavCrops(tmp_path / "wav.scp", extractor, crop_frames=96).crop_frames == 96
+    with pytest.raises(InputError, match=r"wav.scp: a crop of 97 frames .* longest utterance \(48 frames\)"):
+        WavCrops(tmp_path / "wav.scp", extractor, crop_frames=97)
+    # A pipe is not decoded to learn its length: the crop is then taken on trust.
+    (tmp_path / "wav.scp").write_text(f"a-1 cat {tmp_path}/a-1.wav |\nb-1 {tmp_path}/b-1.wav\n")
+    assert WavCrops(tmp_path / "wav.scp", extractor, crop_frames=97).crop_frames == 97
+
+
 def test_wav_crops_are_windows_of_the_whole_utterance_features(tmp_path):
     import soundfile
 

@@ -34,6 +34,18 @@ def read_matrix_dict(rspecifier):
     return dict(read_matrices(rspecifier))
 
 
+def read_scp_entry(key, location, scp_path, line):
+    """The matrix or vector of one scp entry, read on its own (random access by key, as
+    training crops need): ``location`` is the entry's rest (``ark:offset``, a file or a pipe,
+    optionally with a range); a problem is an InputError at ``scp_path:line``."""
+    location, offset, ranges = _parse_location(location, scp_path, line)
+    with _open_binary(location, where=(scp_path, line)) as stream:
+        if offset is not None:
+            stream.seek(offset)
+        array = _read_object(stream, key, scp_path, line)
+    return array if ranges is None else _apply_ranges(array, ranges, key, scp_path, line)
+
+
 def _iter_entries(spec):
     entries = _iter_ark(spec.path) if spec.kind == "ark" else _iter_scp(spec.path)
     first_seen = {}

@@ -1,8 +1,8 @@
 """Where training crops come from: precomputed features or audio, one interface.
 
-- :class:`FeatureCrops` crops precomputed features (a feats.scp), read on demand
-  through kaldiio's lazy scp loader, so a corpus larger than memory trains as well
-  as a small one;
+- :class:`FeatureCrops` crops precomputed features (a feats.scp), each matrix read on
+  demand by the project's table reader (a truncated or corrupt entry is an InputError at
+  its feats.scp line), so a corpus larger than memory trains as well as a small one;
 - :class:`WavCrops` crops the waveform of a wav.scp entry and computes the features
   of just that crop (a :class:`metricvox.features.extraction.FeatureExtractor`),
   reading only the samples it needs from seekable files.
@@ -12,17 +12,24 @@
 each crop has its per-dimension mean over its frames subtracted (what
 :class:`metricvox.nnet.extraction.Embedder` does to every piece it embeds). What a
 crop is paired with (a class label, a mined partner) is the dataset's business.
+
+Utterances shorter than the crop are repeated or padded (``short``; a crop of 5 s from
+UrbanSound8K's clips of at most 4 s is the nonstationary paper's own setting). A crop more
+than twice as long as the longest utterance is refused: then every crop of every utterance
+is mostly repeats or zeros, which no experiment means (a crop given in the wrong unit, say),
+and the network would grind through that filler for hours, looking hung.
 """
 
-import kaldiio
 import numpy as np
 import soundfile
 import torch
 
 from metricvox.data.audio import read_audio
+from metricvox.data.durations import header_seconds
 from metricvox.data.tables import read_table
 from metricvox.errors import InputError
 from metricvox.features.framing import num_frames, window_shift, window_size
+from metricvox.io.matrix_reader import read_scp_entry
 from metricvox.io.pipes import is_pipe
 from metricvox.nnet.crops import random_crop
 
@@ -39,6 +46,23 @@ class _Crops:
         self.short = short
         self.mean_norm = mean_norm
 
+    def _refuse_crops_of_mostly_filler(self, frames_of):
+        """InputError when no utterance is at least half the crop; ``frames_of(utterance)``
+        is its length in frames, or None when that is not known without decoding it.
+
+        Utterances are looked at until one is long enough: in a sane setting the first one."""
+        longest = 0
+        for utterance in self.utterances:
+            frames = frames_of(utterance)
+            if frames is None or 2 * frames >= self.crop_frames:
+                return
+            longest = max(longest, frames)
+        filler = "repeats" if self.short == "repeat" else "zeros"
+        raise InputError(f"a crop of {self.crop_frames} frames (input.crop_frames or crop_seconds) is "
+                         f"more than twice the longest utterance ({longest} frames): every crop "
+                         f"would be mostly {filler}; use a crop of at most {2 * longest} frames",
+                         self.where)
+
     def crop(self, utterance, rng):
         crop = self._frames(utterance, rng)
         if not np.isfinite(crop).all():
@@ -51,13 +75,17 @@ class _Crops:
 
 class FeatureCrops(_Crops):
     def __init__(self, feats_scp, crop_frames, short="repeat", mean_norm=False):
-        # kaldiio keeps the last of two lines with one key: refuse that first, naming both lines.
-        read_table(feats_scp, min_fields=2, sorted_keys=False)
-        self.features = kaldiio.load_scp(str(feats_scp))
-        super().__init__(list(self.features), feats_scp, crop_frames, short, mean_norm)
+        self.locations = {row.key: (row.rest, row.line)
+                          for row in read_table(feats_scp, min_fields=2, sorted_keys=False)}
+        super().__init__(list(self.locations), feats_scp, crop_frames, short, mean_norm)
+        self._refuse_crops_of_mostly_filler(lambda utterance: len(self._matrix(utterance)))
+
+    def _matrix(self, utterance):
+        location, line = self.locations[utterance]
+        return read_scp_entry(utterance, location, self.where, line)
 
     def _frames(self, utterance, rng):
-        return random_crop(self.features[utterance], self.crop_frames, rng, self.short)
+        return random_crop(self._matrix(utterance), self.crop_frames, rng, self.short)
 
 
 class WavCrops(_Crops):
@@ -69,6 +97,16 @@ class WavCrops(_Crops):
         self.extractor = extractor
         self.rate = int(extractor.options.sample_frequency)
         self.crop_samples = self._samples_for(self.crop_frames)
+        self._refuse_crops_of_mostly_filler(self._frames_in_header)
+
+    def _frames_in_header(self, utterance):
+        """Frames of the whole recording, from its audio header; None for a pipe or a file
+        soundfile cannot open (the crop reports that)."""
+        source, _ = self.sources[utterance]
+        seconds = header_seconds(source)
+        if seconds is None:
+            return None
+        return num_frames(int(round(seconds * self.rate)), self.extractor.options)
 
     def _samples_for(self, frames):
         """The fewest samples that give at least ``frames`` frames with these options."""
