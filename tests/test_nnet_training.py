@@ -1,5 +1,6 @@
 """metricvox-train: config schema, schedules, checkpoints, exact resume, --init."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -291,3 +292,51 @@ def test_yaml_aliases_are_followed_but_an_alias_bomb_is_refused_at_once():
         level = [level] * 9   # each list holds the same list 9 times, as YAML aliases do
     with pytest.raises(InputError, match=r"'model\.extra[^']*' stands for more than 100000 values"):
         validate_config(base_config(model={"name": "thin_resnet34", "extra": level}))
+
+
+def _truncated_copy(feats_dir, data):
+    """feats_dir's tables with its ark cut in half: the scp's later entries point past the end."""
+    data.mkdir()
+    ark = (feats_dir / "feats.ark").read_bytes()
+    (data / "feats.ark").write_bytes(ark[:len(ark) // 2])
+    scp = (feats_dir / "feats.scp").read_text().replace(str(feats_dir / "feats.ark"), str(data / "feats.ark"))
+    (data / "feats.scp").write_text(scp)
+    (data / "utt2spk").write_text((feats_dir / "utt2spk").read_text())
+    return data, "feats.scp", {}
+
+
+def _garbage_wavs(feats_dir, data):
+    """A wav.scp of 0.5 s recordings whose second half are not audio at all."""
+    import soundfile
+    data.mkdir()
+    lines = []
+    utt2spk = (feats_dir / "utt2spk").read_text()
+    for number, line in enumerate(utt2spk.splitlines()):
+        utt = line.split()[0]
+        if number < 8:
+            soundfile.write(data / f"{utt}.wav", np.random.default_rng(number).normal(0, 0.1, 8000), 16000)
+        else:
+            (data / f"{utt}.wav").write_bytes(b"\x00\x01 not audio \xff" * 50)
+        lines.append(f"{utt} {data / utt}.wav\n")
+    (data / "wav.scp").write_text("".join(lines))
+    (data / "utt2spk").write_text(utt2spk)
+    features = {"type": "fbank", "options": {"num-mel-bins": FREQ_BINS, "dither": 0}}
+    return data, "wav.scp", {"source": "wav", "crop_frames": 30, "features": features}
+
+
+@pytest.mark.parametrize("make_data", [_truncated_copy, _garbage_wavs], ids=["truncated-ark", "wav-not-audio"])
+def test_bad_input_met_in_a_loader_worker_is_the_tools_one_line(tmp_path, feats_dir, make_data):
+    """torch re-raises a worker's exception with the worker's traceback as its message; the
+    user must see the InputError's own line, FILE:LINE: what, as without workers."""
+    data, table, source = make_data(feats_dir, tmp_path / "data")
+    config = base_config(epochs=1, workers=2)
+    if source:
+        config["input"] = source
+    config = write_config(tmp_path / "c.yaml", config)
+    proc = run_tool("metricvox-train", "--quiet", "--config", config, "--data", data, "--out",
+                    tmp_path / "exp", "--device", "cpu", check=False)
+    assert_one_line_error(proc, f"{data / table}:")
+    last = proc.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(rf"metricvox-train: error: {re.escape(str(data / table))}:(9|1[0-6]): \S.*", last), last
+    assert "DataLoader worker" not in proc.stderr and "Original" not in proc.stderr
+    assert not (tmp_path / "exp").exists()

@@ -31,6 +31,7 @@ from metricvox.nnet.training.config import load_config
 from metricvox.nnet.training.data import build_batches, build_dataset, describe_batches
 from metricvox.device import resolve_device
 from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
+from metricvox.nnet.training.loader import TrainingLoader
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
 from metricvox.nnet.training.validation import Validator, best_so_far
 from metricvox.progress import progress, set_quiet
@@ -131,10 +132,9 @@ class Run:
         self.sampler, collate = build_batches(config, self.dataset, seed)
         if len(self.sampler) == 0:
             raise InputError(f"the data give no full batch of {describe_batches(config)}", data_dir)
-        self.loader = torch.utils.data.DataLoader(
-            self.dataset, batch_sampler=ShareOfBatches(self.sampler, group),
-            num_workers=config["workers"], collate_fn=collate,
-            pin_memory=device.type == "cuda")
+        self.loader = TrainingLoader(
+            self.dataset, collate, batch_sampler=ShareOfBatches(self.sampler, group),
+            num_workers=config["workers"], pin_memory=device.type == "cuda")
         # Mixed precision on CUDA only; on CPU both are pass-throughs.
         self.amp = device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
