@@ -31,3 +31,15 @@ def save_figure(figure, path, out=None, **savefig_options):
         return
     with atomic_write(path, "wb") as stream:
         stream.write(buffer.getvalue())
+
+
+def finish_figure(figure, axes, path, title=None, out=None):
+    """The last steps every metricvox plot shares: a light grid, the title, the legend in
+    two columns under the axes, a tight layout, and :func:`save_figure`."""
+    axes.grid(True, linewidth=0.4)
+    if title:
+        axes.set_title(title)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
+                frameon=False)
+    figure.tight_layout()
+    save_figure(figure, path, out)

@@ -5,7 +5,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from metricvox.io.figure_file import save_figure
+from metricvox.io.figure_file import finish_figure
 from metricvox.metrics.eer import equal_error_rate
 from metricvox.metrics.error_rates import error_rates
 
@@ -44,10 +44,4 @@ def plot_det(systems, path, title=None):
               color="0.7", linewidth=0.8, linestyle=":")
     axes.set_xlabel("False alarm rate (%)")
     axes.set_ylabel("Miss rate (%)")
-    axes.grid(True, linewidth=0.4)
-    if title:
-        axes.set_title(title)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
-                frameon=False)
-    figure.tight_layout()
-    save_figure(figure, path)
+    finish_figure(figure, axes, path, title)

@@ -5,7 +5,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
 
-from metricvox.io.figure_file import save_figure
+from metricvox.io.figure_file import finish_figure
 
 _LINE_STYLES = ("-", "--", "-.", ":")   # after each 10 colours, so no two curves look alike
 
@@ -32,10 +32,4 @@ def plot_roc(report, path, title=None, out=None):
     axes.set_ylim(0, 1.01)
     axes.set_xlabel("False positive rate")
     axes.set_ylabel("True positive rate")
-    axes.grid(True, linewidth=0.4)
-    if title:
-        axes.set_title(title)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
-                frameon=False)
-    figure.tight_layout()
-    save_figure(figure, path, out)
+    finish_figure(figure, axes, path, title, out)
