@@ -21,6 +21,7 @@ defines its own ``--config`` (feature extraction, which layers it over presets)
 keeps its own meaning.
 """
 
+import io
 import logging
 import math
 import os
@@ -156,19 +157,27 @@ def _refuse_non_finite_floats(params, values):
                 raise click.BadParameter(f"must be a finite number, got {number}", param=param)
 
 
-class _ClosedStdout:
-    """sys.stdout of a tool started with stdout closed (``>&-``): writing to it is the
-    one-line error, where Python would silently drop the output (sys.stdout is None)."""
+def _refuse_closed_stdout(_data):
+    raise InputError("cannot write to stdout: it is closed", "-")
 
-    def write(self, _data):
-        raise InputError("cannot write to stdout: it is closed", "-")
 
-    def flush(self):
-        pass
+class _ClosedStdout(io.TextIOBase):
+    """sys.stdout of a tool started with stdout closed (``>&-``): writing to it, as text or
+    through ``.buffer``, is the one-line error, where Python would silently drop the output
+    (sys.stdout is None)."""
+
+    write = staticmethod(_refuse_closed_stdout)
 
     @property
     def buffer(self):
-        return self
+        return _ClosedBinaryStdout()
+
+
+class _ClosedBinaryStdout(io.RawIOBase):
+    write = staticmethod(_refuse_closed_stdout)
+
+    def writable(self):
+        return True
 
 
 def _stand_in_for_closed_stdout():
