@@ -31,3 +31,22 @@ def test_tool_writes_kaldi_trials_and_rejects_one_speaker(tmp_path):
     proc = run_tool("metricvox-make-trials", tmp_path, tmp_path / "t2", check=False)
     assert_one_line_error(proc, "trials need at least 2 speakers, the data have 1")
     assert not (tmp_path / "t2").exists()
+
+
+def test_speakers_of_one_utterance_each_give_no_list(tmp_path):
+    (tmp_path / "utt2spk").write_text("a x\nb y\nc z\n")
+    proc = run_tool("metricvox-make-trials", tmp_path, tmp_path / "trials", check=False)
+    assert_one_line_error(proc, f"{tmp_path}/utt2spk", "no target trial")
+    assert not (tmp_path / "trials").exists()
+
+
+def test_one_dominant_speaker_still_gets_its_non_targets():
+    # 40 utterances of one speaker, 2 of another: most random draws are rejected, and
+    # the fallback must still give every enrollment its non-target where one is free.
+    utt2spk = {**{f"a{u:02d}": "a" for u in range(40)}, "b0": "b", "b1": "b"}
+    trials = balanced_trials(utt2spk, per_utterance=1, seed=0)
+    for enroll in utt2spk:
+        mine = [t for a, _, t in trials if a == enroll]
+        assert len(mine) - sum(mine) >= 1 or all(
+            frozenset((enroll, other)) in {frozenset((a, b)) for a, b, _ in trials}
+            for other in utt2spk if utt2spk[other] != utt2spk[enroll])
