@@ -127,6 +127,12 @@ def test_unlabelled_vectors_and_single_utterance_speakers_are_counted(data, tmp_
                     tmp_path / "none.npz", check=False)
     assert_one_line_error(proc, "no speaker has two or more utterances")
     assert not (tmp_path / "none.npz").exists()
+    # One speaker: a model with a between-speaker covariance of zero, refused.
+    utt2spk.write_text("".join(f"{u} spk\n" for u in sorted(train)))
+    proc = run_tool("metricvox-train-plda", "--utt2spk", utt2spk, f"ark:{d / 'train.ark'}",
+                    tmp_path / "one.npz", check=False)
+    assert_one_line_error(proc, "train.ark", "only one speaker ('spk')")
+    assert not (tmp_path / "one.npz").exists()
 
 
 def test_bad_vectors_and_models_are_one_line_errors(data, tmp_path):

@@ -97,6 +97,9 @@ def group_by_speaker(vectors, labels, where=None):
     if not speakers:
         raise InputError(f"no speaker has two or more utterances among the {len(by_speaker)} "
                          "labelled speakers; within-speaker variability cannot be learned", where)
+    if len(speakers) < 2:
+        raise InputError(f"only one speaker ('{speakers[0]}') has two or more utterances; "
+                         "between-speaker variability needs at least two", where)
     groups = [np.stack(by_speaker[spk]) for spk in speakers]
     log.info("training on %d speakers, %d utterances", len(groups), sum(len(g) for g in groups))
     return speakers, groups
