@@ -78,9 +78,11 @@ def test_named_file_errors_through_every_tool(tool, words, what, tmp_path):
     assert proc.stderr.count("\n") == 1
 
 
-def test_results_table_needs_a_system_before_the_colon(tmp_path):
+def test_results_table_needs_a_system_and_a_trial_list(tmp_path):
     proc = run_tool("metricvox-results-table", ":vox1=eer", check=False, cwd=tmp_path)
-    assert_one_line_error(proc, "'SYSTEM:TRIALS=FILE", "got ':vox1=eer' (empty SYSTEM)")
+    assert_one_line_error(proc, "'SYSTEM:TRIALS=FILE", "got ':vox1=eer' (no SYSTEM)")
+    proc = run_tool("metricvox-results-table", "ivector=eer", check=False, cwd=tmp_path)
+    assert_one_line_error(proc, "'SYSTEM:TRIALS=FILE", "got 'ivector=eer' (no TRIALS)")
 
 
 def test_compute_feats_also_takes_each_preset_once(tmp_path):

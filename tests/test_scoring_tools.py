@@ -81,6 +81,18 @@ def test_results_table(tmp_path):
     assert_one_line_error(proc, f"{tmp_path / 'c'}:1", "expected 'EER: x%'")
 
 
+def test_results_table_keeps_a_bar_in_a_name_inside_its_cell(tmp_path):
+    (tmp_path / "a").write_text("EER: 12.500%\nminDCF(p=0.01): 0.7000\n")
+    for wide, expected in (([], "| lda\\|plda | O\\|H | 12.50 | 0.7000 |"),
+                           (["--wide"], "| lda\\|plda | 12.50 | 0.7000 |")):
+        proc = run_tool("metricvox-results-table", *wide, f"lda|plda:O|H={tmp_path / 'a'}")
+        lines = proc.stdout.decode().splitlines()
+        # Markdown: a cell ends at an unescaped '|' only, so every row keeps its column count.
+        assert lines[2] == expected
+        assert all(len(line.replace("\\|", "").split("|")) == len(lines[0].replace("\\|", "").split("|"))
+                   for line in lines)
+
+
 def test_results_table_wide_puts_trial_lists_side_by_side(tmp_path):
     (tmp_path / "a").write_text("EER: 12.500%\nminDCF(p=0.01): 0.7000\nminDCF(p=0.05): 0.5000\n")
     (tmp_path / "b").write_text("EER: 3.250%\nminDCF(p=0.01): 0.2500\nminDCF(p=0.05): 0.1000\n")

@@ -23,6 +23,11 @@ def read_measures(path):
     return measures
 
 
+def _cell(name):
+    """A name as a Markdown table cell: a '|' in it would end the cell."""
+    return name.replace("|", "\\|")
+
+
 def results_table(rows):
     """Markdown for ``[(system, trial_list, measures)]``; one column per measure seen."""
     columns = []
@@ -31,7 +36,7 @@ def results_table(rows):
     header = ["system", "trials"] + [c + (" (%)" if c == "EER" else "") for c in columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for system, trials, measures in rows:
-        cells = [system, trials]
+        cells = [_cell(system), _cell(trials)]
         for column in columns:
             value = measures.get(column)
             cells.append("" if value is None else (f"{value:.2f}" if column == "EER" else f"{value:.4f}"))
@@ -54,10 +59,10 @@ def wide_results_table(rows):
     dcf = dcfs[0] if dcfs else None
     header = ["system"]
     for trials in lists:
-        header += [f"{trials} EER (%)"] + ([f"{trials} {dcf}"] if dcf else [])
+        header += [f"{_cell(trials)} EER (%)"] + ([f"{_cell(trials)} {dcf}"] if dcf else [])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for system in systems:
-        row = [system]
+        row = [_cell(system)]
         for trials in lists:
             measures = cells.get((system, trials), {})
             row.append(f"{measures['EER']:.2f}" if "EER" in measures else "")
