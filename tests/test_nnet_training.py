@@ -145,6 +145,17 @@ def test_resume_continues_exactly(tmp_path, feats_dir):
     assert yaml.safe_load((straight / "config.yaml").read_text()) == base_config()
 
 
+def test_two_runs_with_one_seed_write_the_same_bytes(tmp_path, feats_dir):
+    config = write_config(tmp_path / "exp.yaml", base_config(epochs=1))
+    for run in ("a", "b"):
+        train(config, feats_dir, tmp_path / run, seed=5)
+    for name in ("epoch_1.pt", "last.pt"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    # The timings, which differ between the runs, are in the log only.
+    assert "segments/s" in (tmp_path / "a" / "train.log").read_text()
+    assert "segments_per_second" not in load_checkpoint(tmp_path / "a" / "last.pt").history[0]
+
+
 def test_a_second_run_into_the_same_dir_needs_resume(tmp_path, feats_dir):
     config = write_config(tmp_path / "exp.yaml", base_config(epochs=1))
     train(config, feats_dir, tmp_path / "exp")

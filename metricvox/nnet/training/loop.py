@@ -171,7 +171,7 @@ class Run:
         restore_rng_states(checkpoint.rng)
 
     def train_epoch(self):
-        """One pass over the sampler's batches; returns the epoch's figures."""
+        """One pass over the sampler's batches; returns the epoch's figures and its speed."""
         self.model.train()
         self.loss.train()
         self.sampler.set_epoch(self.epoch)
@@ -208,24 +208,28 @@ class Run:
         elapsed = step_end - started
         total_loss, examples, total_hits, classified = self.group.sum(
             [total_loss, examples, total_hits, classified])
-        return {"epoch": self.epoch + 1, "loss": total_loss / examples,
-                "accuracy": total_hits / classified if classified else None, "lr": lr,
-                "segments_per_second": examples / elapsed, "data_wait": waited / elapsed}
+        figures = {"epoch": self.epoch + 1, "loss": total_loss / examples,
+                   "accuracy": total_hits / classified if classified else None, "lr": lr}
+        # Kept apart from the figures, which the checkpoints' history holds: timings differ
+        # from run to run, and two runs with one seed must write the same bytes.
+        speed = {"segments_per_second": examples / elapsed, "data_wait": waited / elapsed}
+        return figures, speed
 
 
-def _epoch_line(figures, epochs, validation):
+def _epoch_line(figures, speed, epochs, validation):
     parts = [f"epoch {figures['epoch']}/{epochs}", f"loss {figures['loss']:.4f}"]
     if figures["accuracy"] is not None:
         parts.append(f"accuracy {figures['accuracy']:.3f}")
     if validation:
         parts.append(f"validation {validation['metric']} {figures['validation']:.4f}")
-    parts += [f"lr {figures['lr']:.4g}", f"{figures['segments_per_second']:.1f} segments/s",
-              f"data wait {100 * figures['data_wait']:.1f}% of step time"]
+    parts += [f"lr {figures['lr']:.4g}", f"{speed['segments_per_second']:.1f} segments/s",
+              f"data wait {100 * speed['data_wait']:.1f}% of step time"]
     return ", ".join(parts)
 
 
 def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, seed=0):
-    """Train as the YAML config at ``config_path`` says; returns the last epoch's figures.
+    """Train as the YAML config at ``config_path`` says; returns the last epoch's figures
+    (with its speed, segments_per_second and data_wait, when this call trained it).
 
     Under torchrun every process calls this; see :mod:`.distributed`.
     """
@@ -290,11 +294,12 @@ def _train(config, data_dir, out_dir, checkpoint, init, init_checkpoint, device,
     stop = bool(validation and run.history and best_so_far(
         run.history, validation["metric"], validation["patience"])[2])  # stopped early before
     while run.epoch < config["epochs"] and not stop:
-        figures = run.train_epoch()
+        figures, speed = run.train_epoch()
         run.schedule.step()
         run.epoch += 1
         if group.is_main:
-            stop = _end_of_epoch(run, figures, validator, out_dir)
+            stop = _end_of_epoch(run, figures, speed, validator, out_dir)
+        figures = {**figures, **speed}
         stop = group.from_main(stop)
     if config["epochs"] == 0 and group.is_main and not run.history:
         # No training asked for: the initialised model itself, e.g. a random-init baseline.
@@ -303,7 +308,7 @@ def _train(config, data_dir, out_dir, checkpoint, init, init_checkpoint, device,
     return figures
 
 
-def _end_of_epoch(run, figures, validator, out_dir):
+def _end_of_epoch(run, figures, speed, validator, out_dir):
     """Rank 0: validate, save the checkpoints, log; returns whether to stop early."""
     validation = run.config["validation"]
     if validator:
@@ -312,7 +317,7 @@ def _end_of_epoch(run, figures, validator, out_dir):
     state = run.state()
     save_checkpoint(state, os.path.join(out_dir, f"epoch_{run.epoch}.pt"))
     save_checkpoint(state, os.path.join(out_dir, "last.pt"))
-    log.info("%s", _epoch_line(figures, run.config["epochs"], validation))
+    log.info("%s", _epoch_line(figures, speed, run.config["epochs"], validation))
     if not validator:
         return False
     best_epoch, best_value, stop = best_so_far(run.history, validator.metric, validator.patience)
