@@ -635,6 +635,11 @@ SPECIAL_CASES = [
     _c("combine-data-dirs", "dest-is-a-source", "{T}/a {T}/a {F}/data_b", ("a", "copy:data_a"), names=("a",)),
     _c("make-trials", "binary-utt2spk", "{T}/d {T}/o", ("d", "copy:data"), ("d/utt2spk", "binary"),
        names=("utt2spk",)),
+    _c("make-trials", "no-speaker-with-two-utterances", "{T}/d {T}/o", ("d", "copy:data"),
+       ("d/utt2spk", "utt2spk-singletons"), names=("utt2spk", "no target trial")),
+    _c("train-plda", "one-speaker", "--utt2spk {T}/u " + EMB + " {T}/o.npz", ("u", "utt2spk-one-speaker"),
+       names=("only one speaker",)),
+    _c("results-table", "no-trial-list-name", "sys={F}/eer.txt", names=("no TRIALS",)),
     _c("ins", "garbage-wav", "--surrogates 2 --scales 0.2,0.5 scp:{T}/w.scp {T}/o", ("w.scp", "copy:two.scp"),
        ("x.wav", "garbage"), names=("w.scp",)),
     _c("separate", "garbage-wav", "--device cpu scp:{T}/w.scp {T}/o", ("w.scp", "copy:two.scp"),
@@ -650,6 +655,10 @@ SPECIAL_CASES = [
 ]
 
 BAD["pipe-fails"] = lambda w: b"spk0-utt0 sh -c 'exit 3' |\n"
+BAD["utt2spk-singletons"] = lambda w: "".join(
+    f"{line.split()[0]} solo{i}\n" for i, line in enumerate((w / "data/utt2spk").read_text().splitlines())).encode()
+BAD["utt2spk-one-speaker"] = lambda w: "".join(
+    f"{line.split()[0]} spk\n" for line in (w / "data/utt2spk").read_text().splitlines()).encode()
 
 
 CASES = _feature_cases() + _embedding_cases() + _output_cases() + SPECIAL_CASES
