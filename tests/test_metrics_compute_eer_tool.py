@@ -103,6 +103,9 @@ def test_plot_det_draws_several_systems_and_names_a_missing_score(files, tmp_pat
     svg = plot.read_text()
     # One legend entry a system, each with its own EER (1/3 and, scores negated, 2/3).
     assert "good (EER 33.33%)" in svg and "flipped (EER 66.67%)" in svg and "two systems" in svg
+    # A system whose curve equals an earlier one's is named as its twin, not hidden.
+    run_tool("metricvox-plot-det", kaldi, plot, f"good={scores}", f"again={scores}")
+    assert "again (EER 33.33%, same curve as good)" in plot.read_text()
     partial = tmp_path / "partial"
     partial.write_text("a t1 0.5\n")
     proc = run_tool("metricvox-plot-det", kaldi, tmp_path / "x.png", f"good={partial}", check=False)
@@ -110,3 +113,14 @@ def test_plot_det_draws_several_systems_and_names_a_missing_score(files, tmp_pat
     assert not (tmp_path / "x.png").exists()
     proc = run_tool("metricvox-plot-det", kaldi, tmp_path / "x.png", "noequals", check=False)
     assert_one_line_error(proc, "expected NAME=SCORES")
+
+
+def test_the_legend_rounds_the_eer_as_the_results_table_does():
+    from metricvox.metrics.eer import eer_percent_text
+    # An EER of 11.5451% is reported as 'EER: 11.545%', which the results table shows as 11.54
+    # (the double nearest 11.545 lies just below it); rounded from the raw value it would
+    # read 11.55, the disagreement once seen between a legend and RESULTS.md.
+    assert eer_percent_text(0.115451) == "11.54"
+    for eer in (0.115449, 0.115451, 0.1154504, 1 / 3, 0.0):
+        report = f"{100 * eer:.3f}"                 # metricvox-compute-eer's line
+        assert eer_percent_text(eer) == f"{float(report):.2f}"

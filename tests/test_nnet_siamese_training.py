@@ -112,6 +112,8 @@ def test_double_branch_trains_on_pairs_and_scores_trials_through_its_head(corpus
              "--seed", "1", "--quiet")
     log = (tmp_path / "exp" / "train.log").read_text()
     assert "validation eer" in log and "accuracy" in log
+    pairs = len((d / "pairs").read_text().splitlines())
+    assert f"{pairs} mined pairs (no class labels" in log
 
     model = tmp_path / "exp" / "best.pt"
     run_tool(f"metricvox-extract --quiet --model {model} scp:{d}/feats.scp ark:- | "

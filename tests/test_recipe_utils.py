@@ -1,4 +1,5 @@
 """The shell glue shared by recipes: option parsing, the job runners and the stage helpers."""
+import re
 import subprocess
 
 import pytest
@@ -140,7 +141,24 @@ def test_run_stage_is_true_from_stage_to_stop_stage(tmp_path):
     proc = _bash(_recipe_script(tmp_path, "stage=2; stop_stage=4\n"
                                 "for n in 1 2 3 4 5; do if run_stage $n; then echo $n; fi; done\n"), tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["2", "3", "4"]
+    assert [l for l in proc.stdout.split("\n") if l and not l.startswith("#")] == ["2", "3", "4"]
+
+
+def test_each_stage_and_the_whole_run_report_wall_and_cpu_time(tmp_path):
+    # Stage 1 keeps the CPU busy for about a second in a child, stage 2 sleeps a second.
+    busy = "python3 -c 'import time; t = time.process_time(); exec(\"while time.process_time() - t < 1.2: pass\")'"
+    body = (f"stage=1; stop_stage=2\nif run_stage 1; then {busy}; fi\n"
+            "if run_stage 2; then sleep 1.2; fi\n")
+    proc = _bash(_recipe_script(tmp_path, body), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert re.fullmatch(r"# stage 1 took 0m0[12]s wall, 0m01s CPU", lines[0]), lines
+    assert re.fullmatch(r"# stage 2 took 0m0[12]s wall, 0m00s CPU", lines[1]), lines
+    assert re.fullmatch(r"# stages 1\.\.2 took 0m0[234]s wall, 0m01s CPU", lines[2]), lines
+    # A failed run reports nothing at its end: its last stage did not finish.
+    proc = _bash(_recipe_script(tmp_path, "stage=1; stop_stage=1\nif run_stage 1; then false; fi\n"),
+                 tmp_path)
+    assert proc.returncode != 0 and proc.stdout == ""
 
 
 def test_final_model_is_the_best_epoch_when_there_is_one(tmp_path):

@@ -1,5 +1,7 @@
 # Sourced by a recipe after its options are parsed: the glue of its numbered stages.
-#   run_stage N             true when stage N is within --stage .. --stop-stage
+#   run_stage N             true when stage N is within --stage .. --stop-stage; prints the
+#                           wall and CPU time of the stage before it, and at a successful end
+#                           that of the last stage and of the whole run
 #   train_once DIR OPTS...  metricvox-train OPTS --out DIR, unless DIR/done says that training
 #                           finished; resumed (--resume) when DIR/last.pt shows it was cut off
 #   final_model DIR         the model a finished training is used through: its best validation
@@ -10,7 +12,38 @@
 #                           Call it as a command of its own: inside an if or a || list bash turns
 #                           set -e off for everything it runs, CMD's commands included.
 
-run_stage() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+run_stage() {
+  [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ] || return 1
+  [ "${_stage_running:-}" != "$1" ] || return 0
+  _stage_report
+  _stage_running=$1 _stage_wall=$SECONDS _stage_cpu=$(_cpu_ticks)
+  [ -n "${_run_cpu:-}" ] || _run_cpu=$_stage_cpu _run_wall=$SECONDS _first_ran=$1
+  _last_ran=$1
+}
+
+# The time each stage took, printed when the next one starts and, for the last one, when
+# the recipe ends well; then the whole run's. CPU time is this machine's (the recipe's
+# processes and all they waited for), not that of jobs sent to a cluster.
+_clock_ticks=$(getconf CLK_TCK)
+_cpu_ticks() {
+  local fields
+  read -r -a fields < /proc/$$/stat   # $$ is the recipe's shell, also inside $( )
+  echo $((fields[13] + fields[14] + fields[15] + fields[16]))
+}
+_minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+_stage_report() {
+  [ -n "${_stage_running:-}" ] || return 0
+  local cpu=$((($(_cpu_ticks) - _stage_cpu) / _clock_ticks))
+  echo "# stage $_stage_running took $(_minutes $((SECONDS - _stage_wall))) wall, $(_minutes $cpu) CPU"
+  _stage_running=
+}
+_run_report() {
+  [ "$1" -eq 0 ] && [ -n "${_run_cpu:-}" ] || return 0
+  _stage_report
+  local cpu=$((($(_cpu_ticks) - _run_cpu) / _clock_ticks))
+  echo "# stages $_first_ran..$_last_ran took $(_minutes $((SECONDS - _run_wall))) wall, $(_minutes $cpu) CPU"
+}
+trap '_run_report $?' EXIT
 
 # Not done after a failed training even where set -e is off (if train_once ..., train_once ... ||).
 train_once() {

@@ -16,3 +16,10 @@ def equal_error_rate(target_scores, nontarget_scores):
     share = -gap[i - 1] / (gap[i] - gap[i - 1])
     eer = rates.p_miss[i - 1] + share * (rates.p_miss[i] - rates.p_miss[i - 1])
     return float(eer), float(rates.thresholds[i])
+
+
+def eer_percent_text(eer):
+    """The EER as the reports show it: a percentage with two decimals, rounded from the three
+    that metricvox-compute-eer prints (as RESULTS.md's tables are), so that a plot's legend
+    and a table never differ in the last digit."""
+    return f"{round(100 * eer, 3):.2f}"

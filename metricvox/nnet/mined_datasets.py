@@ -33,6 +33,7 @@ def _check_known(source, entries, path):
 
 class _MinedCrops(torch.utils.data.Dataset):
     classes = ()
+    kind = "examples"      # what one entry is, for the training log
 
     def __init__(self, source, entries):
         self.source = source
@@ -47,6 +48,7 @@ class _MinedCrops(torch.utils.data.Dataset):
 
 
 class PairCropDataset(_MinedCrops):
+    kind = "mined pairs"
     def __init__(self, source, pairs_path):
         pairs = read_pairs(pairs_path)
         _check_known(source, [((p.enroll, p.test), p.line) for p in pairs], pairs_path)
@@ -61,6 +63,7 @@ class PairCropDataset(_MinedCrops):
 
 
 class TripletCropDataset(_MinedCrops):
+    kind = "mined triplets"
     def __init__(self, source, triplets_path):
         triplets = read_triplets(triplets_path)
         _check_known(source, [(t[:3], t.line) for t in triplets], triplets_path)

@@ -216,6 +216,13 @@ class Run:
         return figures, speed
 
 
+def _describe_examples(dataset):
+    """What one epoch goes through: labelled utterances, or mined pairs/triplets."""
+    if dataset.classes:
+        return f"{len(dataset)} examples of {len(dataset.classes)} classes"
+    return f"{len(dataset)} {dataset.kind} (no class labels: the mined lists label them)"
+
+
 def _epoch_line(figures, speed, epochs, validation):
     parts = [f"epoch {figures['epoch']}/{epochs}", f"loss {figures['loss']:.4f}"]
     if figures["accuracy"] is not None:
@@ -284,9 +291,9 @@ def _train(config, data_dir, out_dir, checkpoint, init, init_checkpoint, device,
         log.info("model weights initialised from %s", init)
     run.start()
     if group.is_main:
-        log.info("%d examples of %d classes, %d batches of %s (global, over %d process%s) per "
-                 "epoch, crops of %d frames, device %s", len(run.dataset),
-                 len(run.dataset.classes), len(run.sampler), describe_batches(config),
+        log.info("%s, %d batches of %s (global, over %d process%s) per "
+                 "epoch, crops of %d frames, device %s", _describe_examples(run.dataset),
+                 len(run.sampler), describe_batches(config),
                  group.world_size, "es" if group.world_size > 1 else "", run.crop_frames, device)
     validation = config["validation"]
     validator = Validator(validation, config) if validation and group.is_main else None
