@@ -1,4 +1,6 @@
 """The shell glue shared by recipes: option parsing, the job runners and the stage helpers."""
+import os
+import shutil
 import re
 import subprocess
 
@@ -53,6 +55,31 @@ def test_run_local_substitutes_job_index_and_logs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for j in (1, 2, 3):
         assert f"PART {j}" in (tmp_path / "log" / f"x.{j}.log").read_text()
+
+
+def _job_output(log):
+    """What a job printed: its log without the runner's '#' lines."""
+    return "".join(l for l in log.read_text().splitlines(True) if not l.startswith("#")).strip()
+
+
+def test_run_local_gives_each_job_its_share_of_the_cores(tmp_path):
+    def threads(command):
+        proc = _bash(f"env -u OMP_NUM_THREADS {command} printenv OMP_NUM_THREADS", tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        return [int(_job_output((tmp_path / "log" / f"t.{j}.log")))
+                for j in range(1, 1 + len(list((tmp_path / "log").glob("t.*.log"))))]
+
+    cores = os.cpu_count()
+    assert threads(f"{UTILS}/run_local.sh log/t.1.log") == [cores]
+    shutil.rmtree(tmp_path / "log")
+    assert threads(f"{UTILS}/run_local.sh --max-jobs 2 JOB=1:5 log/t.JOB.log") == [max(cores // 2, 1)] * 5
+    shutil.rmtree(tmp_path / "log")
+    assert threads(f"{UTILS}/run_local.sh --max-jobs {4 * cores} JOB=1:{4 * cores} log/t.JOB.log") == [1] * 4 * cores
+    shutil.rmtree(tmp_path / "log")
+    # A count the caller chose is kept.
+    proc = _bash(f"OMP_NUM_THREADS=7 {UTILS}/run_local.sh JOB=1:2 log/t.JOB.log printenv OMP_NUM_THREADS",
+                 tmp_path)
+    assert _job_output(tmp_path / "log" / "t.2.log") == "7"
 
 
 def test_run_local_reports_the_failed_job(tmp_path):
