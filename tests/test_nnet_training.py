@@ -145,6 +145,18 @@ def test_resume_continues_exactly(tmp_path, feats_dir):
     assert yaml.safe_load((straight / "config.yaml").read_text()) == base_config()
 
 
+def test_batches_per_epoch_cuts_each_epoch_short(tmp_path, feats_dir):
+    # 4 speakers x 4 utterances in batches of 3 x 2: more than one batch per full epoch.
+    train(write_config(tmp_path / "full.yaml", base_config(epochs=1)), feats_dir, tmp_path / "f")
+    full = load_checkpoint(tmp_path / "f" / "last.pt").history[0]["batches"]
+    assert full > 1
+    train(write_config(tmp_path / "cut.yaml", base_config(epochs=2, batches_per_epoch=1)),
+          feats_dir, tmp_path / "c")
+    assert [h["batches"] for h in load_checkpoint(tmp_path / "c" / "last.pt").history] == [1, 1]
+    with pytest.raises(InputError, match="batches_per_epoch"):
+        validate_config(base_config(batches_per_epoch=-2))
+
+
 def test_a_second_run_into_the_same_dir_needs_resume(tmp_path, feats_dir):
     config = write_config(tmp_path / "exp.yaml", base_config(epochs=1))
     train(config, feats_dir, tmp_path / "exp")

@@ -22,6 +22,8 @@ One file per experiment, copied into the experiment directory::
     schedule: {name: step, every_epochs: 10, factor: 0.95}  # the singer paper's 5% every 10 epochs;
                                                             # cosine (min_lr) or none
     epochs: 30                 # 0: save the initialised model untrained (a random-init baseline)
+    batches_per_epoch: 200     # optional: stop each epoch after this many (global) batches, for a
+                               # timing or smoke run (bench/scale_rehearsal.py); default: all
     workers: 2                 # data loader processes
     validation: {data: data/vox1_test, metric: eer, trials: data/vox1_test/trials, patience: 5}
                                # optional; see validation.py
@@ -56,6 +58,7 @@ SCHEMA = {
     "optimiser": {"name": "adam", "lr": 0.001, "weight_decay": 0.0, "momentum": 0.0},
     "schedule": {"name": "none", "every_epochs": 10, "factor": 0.95, "min_lr": 0.0},
     "epochs": None,
+    "batches_per_epoch": 0,
     "workers": 0,
     "validation": {"data": None, "metric": None, "trials": None, "patience": None},
 }
@@ -180,6 +183,8 @@ def validate_config(raw):
         config["epochs"] = _positive(config["epochs"], "epochs")
     if config["workers"] != 0:
         config["workers"] = _positive(config["workers"], "workers")
+    if config["batches_per_epoch"] != 0:
+        config["batches_per_epoch"] = _positive(config["batches_per_epoch"], "batches_per_epoch")
 
     source = config["input"]
     if source["source"] not in SOURCES:

@@ -205,10 +205,12 @@ class Run:
                 shown["acc"] = f"{total_hits / classified:.3f}"
             bar.set_postfix(shown, refresh=False)
             step_end = time.perf_counter()
+            if step == self.config["batches_per_epoch"]:
+                break
         elapsed = step_end - started
         total_loss, examples, total_hits, classified = self.group.sum(
             [total_loss, examples, total_hits, classified])
-        return {"epoch": self.epoch + 1, "loss": total_loss / examples,
+        return {"epoch": self.epoch + 1, "batches": step, "loss": total_loss / examples,
                 "accuracy": total_hits / classified if classified else None, "lr": lr,
                 "segments_per_second": examples / elapsed, "data_wait": waited / elapsed}
 
