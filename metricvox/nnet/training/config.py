@@ -63,6 +63,10 @@ SCHEMA = {
     "validation": {"data": None, "metric": None, "trials": None, "patience": None},
 }
 FEATURE_KEYS = ("type", "preset", "config", "options")
+# Loss sizes no config sets: the run takes them from the model and from the data.
+LOSS_SIZES = {"num_classes": "it is the number of distinct labels in the training data's "
+                             "input.labels file (utt2spk), counted when training starts",
+              "embedding_dim": "it is the model's embedding_dim"}
 SOURCES = ("feats", "wav")
 # Each sampler's keys; the others of the section must be left out.
 SAMPLERS = {"pk": ("classes_per_batch", "per_class"), "pairs": ("list", "batch_size"),
@@ -100,6 +104,15 @@ def _positive(value, what, kind=int):
         raise InputError(f"config '{what}' must be a positive {'integer' if kind is int else 'number'}, "
                          f"got {value!r}")
     return number
+
+
+def _check_no_loss_sizes(loss):
+    parts = [("loss", loss)] + [(f"loss.losses[{i}]", spec) for i, spec in
+                                enumerate(loss.get("losses") or [], 1) if isinstance(spec, dict)]
+    for where, spec in parts:
+        for size, source in LOSS_SIZES.items():
+            if size in spec:
+                raise InputError(f"config '{where}.{size}' cannot be set: {source}")
 
 
 # The most values a config may stand for once YAML aliases are expanded: far above any real
@@ -179,6 +192,7 @@ def validate_config(raw):
             raise InputError(f"config needs '{key}'")
     config["model"] = _named(config["model"], "model")
     config["loss"] = _named(config["loss"], "loss")
+    _check_no_loss_sizes(config["loss"])
     if config["epochs"] != 0:
         config["epochs"] = _positive(config["epochs"], "epochs")
     if config["workers"] != 0:

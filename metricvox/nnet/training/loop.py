@@ -160,7 +160,12 @@ class Run:
 
     def restore(self, checkpoint, path):
         if checkpoint.classes != list(self.dataset.classes):
-            raise InputError("cannot resume: the data's classes differ from the checkpoint's", path)
+            new = sorted(set(self.dataset.classes) - set(checkpoint.classes))
+            gone = sorted(set(checkpoint.classes) - set(self.dataset.classes))
+            example = f"'{new[0]}' is new" if new else f"'{gone[0]}' is missing"
+            raise InputError(f"cannot resume: the data has {len(self.dataset.classes)} classes, "
+                             f"the checkpoint's classifier {len(checkpoint.classes)} ({example}); "
+                             "train into a new --out", path)
         self.model.load_state_dict(checkpoint.model_state)
         self.loss.load_state_dict(checkpoint.loss_state)
         self.optimiser.load_state_dict(checkpoint.optimiser_state)
