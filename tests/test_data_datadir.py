@@ -215,6 +215,9 @@ def test_split_by_utterance_and_by_speaker(tmp_path):
         run_tool("metricvox-validate-data-dir", part)
     assert_one_line_error(run_tool("metricvox-split-data-dir", "--per-spk", d, "5", check=False),
                           "cannot split 4 speakers into 5")
+    assert_one_line_error(run_tool("metricvox-split-data-dir", d, "11", check=False),
+                          f"{d}: ", "cannot split 10 utterances into 11 non-empty parts")
+    assert not (d / "split5").exists() and not (d / "split11").exists()
 
 
 def test_combine(tmp_path):
