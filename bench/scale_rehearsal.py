@@ -56,11 +56,20 @@ NETWORK_STAGES = {5: ("vgg_random", "siamese_double", "siamese_triple", "vgg_sof
                       "vgg_amsoftmax"),
                   6: ("resnet_pretrain", "resnet_multi")}
 
-# Runs one stage command in this (fresh) process and prints its children's resource use.
+# Runs one stage command in this (fresh) process and prints its descendants' resource use. As a
+# child subreaper (Linux prctl) it also reaps the descendants orphaned on the way, such as a
+# worker pool's forkserver and its workers, whose use would otherwise be counted nowhere.
 MEASURE = """
-import json, resource, subprocess, sys, time
+import ctypes, json, os, resource, subprocess, sys, time
+PR_SET_CHILD_SUBREAPER = 36
+ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 start = time.perf_counter()
-code = subprocess.call(sys.argv[1:])
+code = subprocess.call(sys.argv[1:], stdout=sys.stderr)
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
 wall = time.perf_counter() - start
 use = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"code": code, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
