@@ -5,11 +5,35 @@ The first-order statistics are C x D numbers per utterance (1024 x 60 float32: 2
 (and page cache) and each EM iteration reads them back in turn.
 """
 
+import contextlib
 import os
+import tempfile
 
 import numpy as np
 
+from metricvox.errors import InputError
+from metricvox.io.atomic import write_failure
 from metricvox.ivector.stats import BatchStats
+
+
+@contextlib.contextmanager
+def spilled_beside(output):
+    """SpilledBatches in a temporary directory beside ``output``, removed on leaving; a
+    directory that cannot be made or written (missing, read-only, full) is an InputError
+    naming ``output``."""
+    try:
+        directory = tempfile.TemporaryDirectory(prefix=".stats.",
+                                                dir=os.path.dirname(output) or ".")
+    except OSError as error:
+        raise InputError(f"cannot write: {error.strerror}", output) from None
+    with directory:
+        try:
+            yield SpilledBatches(directory.name)
+        except OSError as error:
+            failure = write_failure(error, output)
+            if failure is None:
+                raise
+            raise failure from None
 
 
 class SpilledBatches:
