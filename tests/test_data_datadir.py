@@ -174,6 +174,29 @@ def test_subset_errors(good, tmp_path):
     assert proc.returncode != 0 and "exactly one of" in proc.stderr
 
 
+def test_subset_longest_by_frames_then_durations(tmp_path):
+    # Lengths 500, 500, then three of 300: the two 300s kept are the first in C order (u1, u3).
+    frames = {"u1": 300, "u2": 500, "u3": 300, "u4": 100, "u5": 500, "u6": 300}
+    utts = sorted(frames)
+    d = _write(tmp_path / "d", wav_scp="".join(f"{u} /{u}.wav\n" for u in utts),
+               utt2spk="".join(f"{u} s{u[1]}\n" for u in utts),
+               utt2num_frames="".join(f"{u} {frames[u]}\n" for u in utts))
+    run_tool("metricvox-subset-data-dir", "--longest", "4", d, tmp_path / "l")
+    assert (tmp_path / "l" / "utt2spk").read_text() == "u1 s1\nu2 s2\nu3 s3\nu5 s5\n"
+    # Without utt2num_frames, utt2dur decides (here the order differs from the frames').
+    (d / "utt2num_frames").unlink()
+    (d / "utt2dur").write_text("u1 1.5\nu2 0.25\nu3 2.0\nu4 7.75\nu5 2.0\nu6 0.5\n")
+    run_tool("metricvox-subset-data-dir", "--longest", "2", d, tmp_path / "l")
+    assert (tmp_path / "l" / "utt2spk").read_text() == "u3 s3\nu4 s4\n"
+    (d / "utt2dur").write_text("u1 1.5\nu2 0.25\nu3 x\nu4 7.75\nu5 2.0\nu6 0.5\n")
+    proc = run_tool("metricvox-subset-data-dir", "--longest", "2", d, tmp_path / "e", check=False)
+    assert_one_line_error(proc, f"{d}/utt2dur:3", "not a positive number")
+    (d / "utt2dur").unlink()
+    proc = run_tool("metricvox-subset-data-dir", "--longest", "2", d, tmp_path / "e", check=False)
+    assert_one_line_error(proc, f"{d}/utt2dur", "needs utt2num_frames or utt2dur")
+    assert not (tmp_path / "e").exists()
+
+
 def test_split_by_utterance_and_by_speaker(tmp_path):
     utts = [f"s{s}-u{u}" for s, n in ((1, 5), (2, 1), (3, 2), (4, 2)) for u in range(n)]
     d = _write(tmp_path / "d", wav_scp="".join(f"{u} /{u}.wav\n" for u in utts),
@@ -192,6 +215,9 @@ def test_split_by_utterance_and_by_speaker(tmp_path):
         run_tool("metricvox-validate-data-dir", part)
     assert_one_line_error(run_tool("metricvox-split-data-dir", "--per-spk", d, "5", check=False),
                           "cannot split 4 speakers into 5")
+    assert_one_line_error(run_tool("metricvox-split-data-dir", d, "11", check=False),
+                          f"{d}: ", "cannot split 10 utterances into 11 non-empty parts")
+    assert not (d / "split5").exists() and not (d / "split11").exists()
 
 
 def test_combine(tmp_path):

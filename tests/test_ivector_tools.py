@@ -33,6 +33,7 @@ def test_training_in_workers_equals_the_library_and_extraction_pipes_into_scorin
     assert "iteration 1/2: log-likelihood per frame" in proc.stderr
     assert "iteration 2/2: log-likelihood per frame" in proc.stderr
     trained = IvectorExtractor.load(data / "ie.npz")
+    assert "on disk in" in proc.stderr and not list(data.glob(".stats.*"))  # spilled, then removed
 
     ubm = Gmm.load(data / "ubm.npz")
     batches, totals = collect_training_stats(UbmAligner(ubm, 4), f"scp:{data / 'feats.scp'}")

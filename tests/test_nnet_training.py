@@ -85,6 +85,32 @@ def test_tool_reports_a_bad_key_on_one_line(tmp_path, feats_dir):
     assert_one_line_error(proc, "bad.yaml", "'epoch'", "valid keys")
 
 
+def test_the_number_of_classes_comes_from_the_data_not_the_config(tmp_path, feats_dir):
+    config = write_config(tmp_path / "c.yaml", base_config(
+        loss={"name": "multi", "losses": [{"name": "softmax", "weight": 1, "num_classes": 5994}]}))
+    proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir,
+                    "--out", tmp_path / "exp", check=False)
+    assert_one_line_error(proc, "c.yaml", "'loss.losses[1].num_classes' cannot be set",
+                          "distinct labels")
+    assert not (tmp_path / "exp").exists()
+
+
+def test_resuming_on_data_with_more_speakers_is_one_line(tmp_path, feats_dir):
+    config = write_config(tmp_path / "c.yaml", base_config(epochs=1))
+    train(config, feats_dir, tmp_path / "exp")
+    grown = tmp_path / "grown"
+    grown.mkdir()
+    (grown / "feats.scp").write_text((feats_dir / "feats.scp").read_text()
+                                     + "spk9-utt0 " + (feats_dir / "feats.scp").read_text()
+                                     .splitlines()[1].split(None, 1)[1] + "\n")
+    (grown / "utt2spk").write_text((feats_dir / "utt2spk").read_text() + "spk9-utt0 spk9\n")
+    write_config(config, base_config(epochs=2))
+    proc = run_tool("metricvox-train", "--config", config, "--data", grown, "--out",
+                    tmp_path / "exp", "--resume", check=False)
+    assert_one_line_error(proc, f"{tmp_path}/exp/last.pt", "the data has 5 classes",
+                          "classifier 4", "'spk9' is new")
+
+
 def lr_after(config, epochs):
     parameter = torch.nn.Parameter(torch.zeros(1))
     config = validate_config(config)
@@ -154,6 +180,18 @@ def test_two_runs_with_one_seed_write_the_same_bytes(tmp_path, feats_dir):
     # The timings, which differ between the runs, are in the log only.
     assert "segments/s" in (tmp_path / "a" / "train.log").read_text()
     assert "segments_per_second" not in load_checkpoint(tmp_path / "a" / "last.pt").history[0]
+
+
+def test_batches_per_epoch_cuts_each_epoch_short(tmp_path, feats_dir):
+    # 4 speakers x 4 utterances in batches of 3 x 2: more than one batch per full epoch.
+    train(write_config(tmp_path / "full.yaml", base_config(epochs=1)), feats_dir, tmp_path / "f")
+    full = load_checkpoint(tmp_path / "f" / "last.pt").history[0]["batches"]
+    assert full > 1
+    train(write_config(tmp_path / "cut.yaml", base_config(epochs=2, batches_per_epoch=1)),
+          feats_dir, tmp_path / "c")
+    assert [h["batches"] for h in load_checkpoint(tmp_path / "c" / "last.pt").history] == [1, 1]
+    with pytest.raises(InputError, match="batches_per_epoch"):
+        validate_config(base_config(batches_per_epoch=-2))
 
 
 def test_a_second_run_into_the_same_dir_needs_resume(tmp_path, feats_dir):

@@ -35,8 +35,16 @@ TRIAL_LISTS = ("veri_test", "veri_test2", "list_test_all2", "list_test_hard2")
 
 
 def test_recipe_runs_end_to_end_and_reports_every_system(workdir):
-    proc = _run(workdir)
+    # The i-vector chain on Kaldi's subsets: the UBM on every 2nd frame, the extractor on the
+    # 30 longest training utterances.
+    proc = _run(workdir, "--ubm-subsample", "2", "--ivector-train-utts", "30")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    durations = dict(line.split() for line in
+                     (workdir / "data" / "vox2_dev" / "utt2dur").read_text().splitlines())
+    subset = (workdir / "data" / "vox2_dev_longest30" / "utt2spk").read_text().split("\n")[:-1]
+    assert len(subset) == 30 and len(durations) > 30
+    shortest_kept = min(float(durations[line.split()[0]]) for line in subset)
+    assert sum(float(d) > shortest_kept for d in durations.values()) <= 30
     report = (workdir / "exp" / "RESULTS.md").read_text()
     assert report in proc.stdout
     header = "| system | " + " | ".join(f"{t} EER (%) | {t} minDCF(p=0.01)" for t in TRIAL_LISTS) + " |"

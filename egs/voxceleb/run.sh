@@ -3,6 +3,7 @@
 # unsupervised Siamese systems (unsupervised-siamese-speaker-verification) with their
 # supervised VGG baselines, and the multi-metric ResNet-50-SE (multi-metric-speaker-verification).
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--nj J] [--device cuda|cpu]
+#            [--ubm-subsample N] [--ivector-train-utts N|all] [--confdir DIR]
 # --corpus names a directory holding VoxCeleb as distributed (vox1/wav/..., vox1/veri_test.txt,
 # vox2/dev/aac/...). Without it, stage 0 generates a synthetic stand-in corpus in that same
 # layout and every stage runs on it with the quick settings of conf/standin-SIZE/, so the
@@ -25,6 +26,12 @@ num_components=
 ivector_dim=
 lda_dim=
 mining_k=               # clients and impostors per anchor (paper: 10)
+# Training subsets of the i-vector chain, as Kaldi's voxceleb v1: the UBM on every n-th frame,
+# the extractor on the longest utterances, PLDA on all. Empty: Kaldi's (5; 100000) for a real
+# corpus, everything (1; all) for the stand-in.
+ubm_subsample=
+ivector_train_utts=     # a count, or all
+confdir=                # the networks' experiment configs; empty: conf, or conf/standin-SIZE
 . utils/parse_options.sh
 . ./path.sh
 . ./cmd.sh
@@ -35,8 +42,12 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 case $settings in
   mini) : "${num_components:=16}" "${ivector_dim:=20}" "${lda_dim:=6}" "${mining_k:=2}" ;;
   small) : "${num_components:=64}" "${ivector_dim:=100}" "${lda_dim:=60}" "${mining_k:=3}" ;;
-  real) : "${num_components:=1024}" "${ivector_dim:=400}" "${lda_dim:=200}" "${mining_k:=10}" ;;
+  real) : "${num_components:=1024}" "${ivector_dim:=400}" "${lda_dim:=200}" "${mining_k:=10}"
+    : "${ubm_subsample:=5}" "${ivector_train_utts:=100000}" ;;
 esac
+: "${ubm_subsample:=1}" "${ivector_train_utts:=all}"
+[[ $ivector_train_utts =~ ^(all|[1-9][0-9]*)$ ]] \
+  || { echo "$0: --ivector-train-utts must be a positive count or all, got '$ivector_train_utts'" >&2; exit 1; }
 # Features of the i-vector chain, as an rspecifier: MFCC + deltas, sliding CMN, voiced frames.
 ivector_feats() {
   echo "ark:metricvox-add-deltas scp:data/$1/feats.scp ark:- | metricvox-apply-cmvn --mode sliding --cmn-window 300 --center ark:- ark:- | metricvox-select-voiced-frames ark:- scp:data/$1/vad.scp ark:- |"
@@ -106,9 +117,20 @@ if run_stage 3; then
   union_scp exp/mfcc_stats/stats_
   score_lists mfcc_stats scp:exp/mfcc_stats/stats_$eval_set.scp
   [ -f exp/ivector/ubm.npz ] || metricvox-train-ubm --num-components "$num_components" --full \
-    --nj "$nj" --seed "$seed" "$(ivector_feats $train_set)" exp/ivector/ubm.npz
+    --subsample "$ubm_subsample" --nj "$nj" --seed "$seed" "$(ivector_feats $train_set)" \
+    exp/ivector/ubm.npz
+  # The extractor learns from the longest utterances (short ones harm it, and cost as much).
+  extractor_set=$train_set
+  if [ "$ivector_train_utts" != all ] \
+      && [ "$(wc -l < data/$train_set/utt2spk)" -gt "$ivector_train_utts" ]; then
+    extractor_set=${train_set}_longest$ivector_train_utts
+    [ -f data/$train_set/utt2num_frames ] || [ -f data/$train_set/utt2dur ] \
+      || metricvox-get-utt2dur data/$train_set
+    [ -f data/$extractor_set/utt2spk ] || metricvox-subset-data-dir \
+      --longest "$ivector_train_utts" data/$train_set data/$extractor_set
+  fi
   [ -f exp/ivector/extractor.npz ] || metricvox-train-ivector-extractor --ubm exp/ivector/ubm.npz \
-    --ivector-dim "$ivector_dim" --nj "$nj" --seed "$seed" "$(ivector_feats $train_set)" \
+    --ivector-dim "$ivector_dim" --nj "$nj" --seed "$seed" "$(ivector_feats $extractor_set)" \
     exp/ivector/extractor.npz
   for name in $train_set $eval_parts; do
     [ -f exp/ivector/ivectors_$name.scp ] || metricvox-extract-ivectors --nj "$nj" \

@@ -253,15 +253,18 @@ class TrainingStatsJob:
         return self.aligner.batch_stats(keys, utterances, second_order=True)
 
 
-def collect_training_stats(aligner, rspecifier, nj=1):
-    """All utterances' BatchStats (a list, one per feature batch) and their TotalStats.
+def collect_training_stats(aligner, rspecifier, nj=1, batches=None):
+    """All utterances' BatchStats, one per feature batch, and their TotalStats.
 
+    The BatchStats are appended to ``batches`` (a list by default, or a
+    :class:`metricvox.ivector.spilled_stats.SpilledBatches`), which is returned.
     With ``nj`` > 1 the batches are aligned in ``nj`` worker processes.
     """
     from metricvox.progress import progress
     from metricvox.worker_pool import ordered_map
 
-    batches, totals = [], None
+    batches = [] if batches is None else batches
+    totals = None
     results = ordered_map(TrainingStatsJob(aligner), feature_batches(rspecifier, aligner.dim), nj)
     bar = progress(desc="statistics", unit="utt")
     for batch, batch_totals in results:

@@ -90,9 +90,12 @@ class EmAccumulator:
 
 
 def expectation(extractor, batches):
-    """The EmAccumulator of every batch under ``extractor``."""
+    """The EmAccumulator of every batch under ``extractor`` (a list of BatchStats, or
+    SpilledBatches)."""
     accumulator = EmAccumulator(extractor)
-    bar = progress(desc="E-step", total=sum(len(b) for b in batches), unit="utt")
+    total = (batches.num_utterances if hasattr(batches, "num_utterances")
+             else sum(len(b) for b in batches))
+    bar = progress(desc="E-step", total=total, unit="utt")
     for batch in batches:
         accumulator.add(batch)
         bar.update(len(batch))

@@ -22,6 +22,8 @@ One file per experiment, copied into the experiment directory::
     schedule: {name: step, every_epochs: 10, factor: 0.95}  # the singer paper's 5% every 10 epochs;
                                                             # cosine (min_lr) or none
     epochs: 30                 # 0: save the initialised model untrained (a random-init baseline)
+    batches_per_epoch: 200     # optional: stop each epoch after this many (global) batches, for a
+                               # timing or smoke run (bench/scale_rehearsal.py); default: all
     workers: 2                 # data loader processes
     validation: {data: data/vox1_test, metric: eer, trials: data/vox1_test/trials, patience: 5}
                                # optional; see validation.py
@@ -56,10 +58,15 @@ SCHEMA = {
     "optimiser": {"name": "adam", "lr": 0.001, "weight_decay": 0.0, "momentum": 0.0},
     "schedule": {"name": "none", "every_epochs": 10, "factor": 0.95, "min_lr": 0.0},
     "epochs": None,
+    "batches_per_epoch": 0,
     "workers": 0,
     "validation": {"data": None, "metric": None, "trials": None, "patience": None},
 }
 FEATURE_KEYS = ("type", "preset", "config", "options")
+# Loss sizes no config sets: the run takes them from the model and from the data.
+LOSS_SIZES = {"num_classes": "it is the number of distinct labels in the training data's "
+                             "input.labels file (utt2spk), counted when training starts",
+              "embedding_dim": "it is the model's embedding_dim"}
 SOURCES = ("feats", "wav")
 # Each sampler's keys; the others of the section must be left out.
 SAMPLERS = {"pk": ("classes_per_batch", "per_class"), "pairs": ("list", "batch_size"),
@@ -97,6 +104,15 @@ def _positive(value, what, kind=int):
         raise InputError(f"config '{what}' must be a positive {'integer' if kind is int else 'number'}, "
                          f"got {value!r}")
     return number
+
+
+def _check_no_loss_sizes(loss):
+    parts = [("loss", loss)] + [(f"loss.losses[{i}]", spec) for i, spec in
+                                enumerate(loss.get("losses") or [], 1) if isinstance(spec, dict)]
+    for where, spec in parts:
+        for size, source in LOSS_SIZES.items():
+            if size in spec:
+                raise InputError(f"config '{where}.{size}' cannot be set: {source}")
 
 
 # The most values a config may stand for once YAML aliases are expanded: far above any real
@@ -176,10 +192,13 @@ def validate_config(raw):
             raise InputError(f"config needs '{key}'")
     config["model"] = _named(config["model"], "model")
     config["loss"] = _named(config["loss"], "loss")
+    _check_no_loss_sizes(config["loss"])
     if config["epochs"] != 0:
         config["epochs"] = _positive(config["epochs"], "epochs")
     if config["workers"] != 0:
         config["workers"] = _positive(config["workers"], "workers")
+    if config["batches_per_epoch"] != 0:
+        config["batches_per_epoch"] = _positive(config["batches_per_epoch"], "batches_per_epoch")
 
     source = config["input"]
     if source["source"] not in SOURCES:

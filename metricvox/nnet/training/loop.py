@@ -160,7 +160,12 @@ class Run:
 
     def restore(self, checkpoint, path):
         if checkpoint.classes != list(self.dataset.classes):
-            raise InputError("cannot resume: the data's classes differ from the checkpoint's", path)
+            new = sorted(set(self.dataset.classes) - set(checkpoint.classes))
+            gone = sorted(set(checkpoint.classes) - set(self.dataset.classes))
+            example = f"'{new[0]}' is new" if new else f"'{gone[0]}' is missing"
+            raise InputError(f"cannot resume: the data has {len(self.dataset.classes)} classes, "
+                             f"the checkpoint's classifier {len(checkpoint.classes)} ({example}); "
+                             "train into a new --out", path)
         self.model.load_state_dict(checkpoint.model_state)
         self.loss.load_state_dict(checkpoint.loss_state)
         self.optimiser.load_state_dict(checkpoint.optimiser_state)
@@ -205,10 +210,12 @@ class Run:
                 shown["acc"] = f"{total_hits / classified:.3f}"
             bar.set_postfix(shown, refresh=False)
             step_end = time.perf_counter()
+            if step == self.config["batches_per_epoch"]:
+                break
         elapsed = step_end - started
         total_loss, examples, total_hits, classified = self.group.sum(
             [total_loss, examples, total_hits, classified])
-        figures = {"epoch": self.epoch + 1, "loss": total_loss / examples,
+        figures = {"epoch": self.epoch + 1, "batches": step, "loss": total_loss / examples,
                    "accuracy": total_hits / classified if classified else None, "lr": lr}
         # Kept apart from the figures, which the checkpoints' history holds: timings differ
         # from run to run, and two runs with one seed must write the same bytes.
