@@ -72,6 +72,14 @@ def test_lda_dimension_is_checked():
     groups = _speakers(np.random.default_rng(1), num_speakers=5, dim=4)
     with pytest.raises(InputError, match="outside 1..4"):
         estimate_lda(groups, 5)
+    # 3 speakers span a 2-d between-speaker space: a larger dimension is lowered to it,
+    # and the result is the 2-d LDA itself.
+    projection, criterion = estimate_lda(groups[:3], 4)
+    two, two_criterion = estimate_lda(groups[:3], 2)
+    assert projection.shape == (2, 4)
+    np.testing.assert_allclose(projection, two)
+    with pytest.raises(InputError, match="at least two speakers"):
+        estimate_lda(groups[:1], 1)
 
 
 def test_wccn_makes_the_speaker_averaged_within_covariance_the_identity():

@@ -210,6 +210,8 @@ def _train_once(tmp_path, status=0, body="train_once exp/a --config a.yaml --see
     (bindir / "metricvox-train").write_text(FAKE_TRAIN)
     (bindir / "metricvox-train").chmod(0o755)
     (tmp_path / "exp" / "a").mkdir(parents=True, exist_ok=True)
+    if not (tmp_path / "a.yaml").exists():
+        (tmp_path / "a.yaml").write_text("epochs: 2\n")
     calls = tmp_path / "calls"
     proc = _bash(f"PATH={bindir}:$PATH TRAIN_CALLS={calls} TRAIN_STATUS={status} "
                  + _recipe_script(tmp_path, body), tmp_path)
@@ -225,6 +227,29 @@ def test_train_once_trains_then_marks_done_and_afterwards_skips(tmp_path):
     assert (tmp_path / "exp" / "a" / "done").exists()
     proc, calls = _train_once(tmp_path)
     assert proc.returncode == 0 and proc.stdout == "after\n" and calls == []
+
+
+def test_train_once_never_reuses_a_model_trained_with_other_settings(tmp_path):
+    assert _train_once(tmp_path)[0].returncode == 0
+    # Another device is the same training: skipped.
+    proc, calls = _train_once(tmp_path, body="train_once exp/a --config a.yaml --seed 3 "
+                              "--device cuda\necho after\n")
+    assert proc.returncode == 0 and calls == [], proc.stderr
+    # Another YAML, seed or data dir: a one-line error, nothing trained, the model kept.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "utt2spk").write_text("u1 s1\n")
+    for body in ("train_once exp/a --config a.yaml --seed 4\n",
+                 "train_once exp/a --config a.yaml --seed 3 --data data\n"):
+        proc, calls = _train_once(tmp_path, body=body)
+        assert proc.returncode != 0 and calls == []
+        assert proc.stderr.count("\n") == 1 and "exp/a was trained with other settings" in proc.stderr
+    (tmp_path / "a.yaml").write_text("epochs: 3\n")
+    proc, calls = _train_once(tmp_path)
+    assert proc.returncode != 0 and calls == [] and "other settings" in proc.stderr
+    # A done file from before settings were recorded: used as it is, and said so.
+    (tmp_path / "exp" / "a" / "done").write_text("")
+    proc, calls = _train_once(tmp_path)
+    assert proc.returncode == 0 and calls == [] and "records no settings" in proc.stdout
 
 
 def test_train_once_resumes_a_training_that_was_cut_off(tmp_path):

@@ -3,7 +3,10 @@
 #                           wall and CPU time of the stage before it, and at a successful end
 #                           that of the last stage and of the whole run
 #   train_once DIR OPTS...  metricvox-train OPTS --out DIR, unless DIR/done says that training
-#                           finished; resumed (--resume) when DIR/last.pt shows it was cut off
+#                           with the same settings (training_settings) finished; other
+#                           settings there are an error: the old model is never reused silently;
+#                           resumed (--resume) when DIR/last.pt shows it was cut off. OPTS are
+#                           --name value pairs
 #   final_model DIR         the model a finished training is used through: its best validation
 #                           epoch (DIR/best.pt), else its last (DIR/last.pt)
 #   write_report FILE CMD [ARGS...]
@@ -47,11 +50,40 @@ trap '_run_report $?' EXIT
 
 # Not done after a failed training even where set -e is off (if train_once ..., train_once ... ||).
 train_once() {
-  local dir=$1 resume=()
+  local dir=$1 resume=() settings
   shift
-  [ ! -f "$dir/done" ] || return 0
+  settings=$(training_settings "$@") || return 1
+  if [ -f "$dir/done" ]; then
+    case $(cat "$dir/done") in
+      "settings $settings") return 0 ;;
+      "") echo "# $dir/done records no settings (an older run): its model is used as it is"
+          return 0 ;;
+    esac
+    echo "$0: $dir was trained with other settings (config, data, seed or --init changed);" \
+      "remove $dir to train it again" >&2
+    return 1
+  fi
   [ ! -f "$dir/last.pt" ] || resume=(--resume)
-  metricvox-train "$@" --out "$dir" "${resume[@]}" && touch "$dir/done"
+  metricvox-train "$@" --out "$dir" "${resume[@]}" && echo "settings $settings" > "$dir/done"
+}
+
+# training_settings OPTS...: one hash of what decides a training's result: its options
+# (but --device), the --config YAML's text, the --data dir's utt2spk and feats.scp, and
+# the --init model. An option is followed by its value unless the next word is an option.
+training_settings() {
+  local args=("$@") i name value
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    name=${args[i]} value=
+    if [[ $name == --* ]] && ((i + 1 < ${#args[@]})) && [[ ${args[i + 1]} != --* ]]; then
+      value=${args[++i]}
+    fi
+    case $name in
+      --device) continue ;;
+      --config|--init) cat "$value" ;;
+      --data) cat "$value/utt2spk" "$value/feats.scp" 2>/dev/null || true ;;
+    esac
+    echo "$name $value"
+  done | sha256sum | cut -d' ' -f1
 }
 
 final_model() { if [ -f "$1/best.pt" ]; then echo "$1/best.pt"; else echo "$1/last.pt"; fi; }

@@ -23,9 +23,14 @@ def estimate_lda(groups, dim, covariance_floor=1e-6):
     input_dim = groups[0].shape[1]
     if not 1 <= dim <= input_dim:
         raise InputError(f"LDA dimension {dim} is outside 1..{input_dim} (the vectors' dimension)")
+    if len(groups) < 2:
+        raise InputError("LDA needs at least two speakers")
     if dim > len(groups) - 1:
-        log.warning("LDA dimension %d exceeds the number of speakers minus one (%d): the "
-                    "extra directions carry no between-speaker variance", dim, len(groups) - 1)
+        # The between-speaker scatter of S speakers has rank S - 1: further directions
+        # would be noise ranked by chance.
+        log.info("LDA dimension lowered from %d to %d, the number of training speakers minus "
+                 "one", dim, len(groups) - 1)
+        dim = len(groups) - 1
     within, between = class_covariances(groups)
     whiten = normalizing_transform(within, covariance_floor)
     values, vectors = np.linalg.eigh(whiten @ between @ whiten.T)

@@ -61,7 +61,7 @@ class PldaBackend:
         lda = wccn_matrix = None
         if lda_dim is not None:
             lda, criterion = estimate_lda(groups, lda_dim)
-            log.info("LDA to %d dimensions, Fisher ratios %.3g .. %.3g", lda_dim,
+            log.info("LDA to %d dimensions, Fisher ratios %.3g .. %.3g", len(lda),
                      criterion[0], criterion[-1])
             groups = [g @ lda.T for g in groups]
         if wccn:
