@@ -171,9 +171,10 @@ def cosine_floor(arrays, _model):
 
 
 def plda_floor(arrays, model):
-    """Kaldi's PLDA LLR of every trial: each utterance taken to PLDA space once (mean, LDA,
-    length norm to sqrt(dim), PLDA transform, PLDA-space length norm), then the two-covariance
-    LLR with n = 1, written out per dimension."""
+    """Kaldi's PLDA LLR of every trial (enrollments of one utterance), every per-utterance
+    step done once: mean, LDA, length norm to sqrt(dim), PLDA transform, PLDA-space length
+    norm; then the LLR's terms of each side, leaving one dot product per trial:
+    LLR = c + a(e) + b(t) + f(e).u(t), the two-covariance formula expanded."""
     x = arrays["ivectors"].astype(np.float64) - model["mean"]
     x = x @ model["lda"].T
     x *= np.sqrt(x.shape[1]) / np.linalg.norm(x, axis=1, keepdims=True)
@@ -182,26 +183,28 @@ def plda_floor(arrays, model):
     u *= np.sqrt(u.shape[1] / ((u * u) @ (1 / (psi + 1))))[:, None]
     given, marginal, shrink = 1 + psi / (psi + 1), 1 + psi, psi / (psi + 1)
     constant = 0.5 * (np.log(marginal).sum() - np.log(given).sum())
+    f = u * (shrink / given)
+    a = (u * u) @ (-0.5 * shrink ** 2 / given)
+    b = (u * u) @ (0.5 / marginal - 0.5 / given)
     enroll, test = arrays["enroll"], arrays["test"]
-    scores = []
-    for s in range(0, enroll.size, BLOCK):
-        e, t = u[enroll[s:s + BLOCK]], u[test[s:s + BLOCK]]
-        scores.append(constant - 0.5 * (((t - shrink * e) ** 2) / given).sum(1)
-                      + 0.5 * ((t * t) / marginal).sum(1))
-    return np.concatenate(scores)
+    return np.concatenate([
+        constant + a[enroll[s:s + BLOCK]] + b[test[s:s + BLOCK]]
+        + np.einsum("ij,ij->i", f[enroll[s:s + BLOCK]], u[test[s:s + BLOCK]])
+        for s in range(0, enroll.size, BLOCK)])
 
 
-FLOORS = {"cosine": cosine_floor, "plda": plda_floor}
+FLOORS = {"cosine": (cosine_floor, "network"), "plda": (plda_floor, "ivectors")}
 
 
 def run_floor(name, work):
     """In this (child) process: load the arrays, time the floor, save its scores."""
+    floor, table = FLOORS[name]
     with np.load(work / "arrays.npz") as archive:
-        arrays = {key: archive[key] for key in archive.files}
+        arrays = {key: archive[key] for key in (table, "enroll", "test")}
     with np.load(work / "plda.npz") as archive:
         model = {key: archive[key] for key in archive.files}
     start = time.perf_counter()
-    scores = FLOORS[name](arrays, model)
+    scores = floor(arrays, model)
     seconds = time.perf_counter() - start
     np.save(work / f"floor_{name}.npy", scores)
     print(json.dumps({"seconds": seconds}))

@@ -4,7 +4,7 @@ Gaussian densities), with crops, multi-utterance models and either averaging."""
 import numpy as np
 import pytest
 
-from metricvox.backend import score_normalization, trial_scoring
+from metricvox.backend import score_normalization, trial_scoring, trial_sides
 from metricvox.backend.plda_backend import PldaBackend
 from metricvox.backend.plda_training import diagonalize
 from metricvox.backend.score_normalization import normalize_scores
@@ -46,6 +46,7 @@ def test_cosine_scores_across_the_real_block_boundary_equal_the_formula():
 @pytest.mark.parametrize("average", ["embedding", "score"])
 def test_crops_and_models_in_small_blocks_score_the_mean_over_crop_pairs(monkeypatch, average):
     monkeypatch.setattr(trial_scoring, "BLOCK_PAIRS", 5)   # many blocks, most trials astride one
+    monkeypatch.setattr(trial_sides, "PREPARE_ROWS", 4)
     rng = np.random.default_rng(1)
     table = {f"u{i}": rng.normal(size=(1 + i % 3, 4)) for i in range(12)}   # 1, 2 or 3 crops
     models = {"m1": ["u0", "u1", "u2"], "m2": ["u3"], "m3": ["u4", "u5"], "m4": ["u6", "u7"]}
@@ -98,6 +99,7 @@ def test_plda_scores_with_length_norm_in_plda_space(monkeypatch):
     # squared norm dim under covariance psi + 1/n (Kaldi), a test vector likewise with n = 1;
     # then the joint densities of that space.
     monkeypatch.setattr(trial_scoring, "BLOCK_PAIRS", 3)
+    monkeypatch.setattr(trial_sides, "PREPARE_ROWS", 2)    # prepared a few rows at a time
     backend, _, table, models, trials, got = _plda_case(np.random.default_rng(3), length_norm=True)
     plda = backend.plda
     psi, dim = plda.psi, plda.psi.size
@@ -147,3 +149,12 @@ def test_embeddings_of_two_dimensions_are_an_error_naming_both():
     table = {"a": np.ones(3), "b": np.ones(4)}
     with pytest.raises(InputError, match="'b' has 4, 'a' has 3"):
         score_trials([Trial("a", "b", True, 1)], table, table, where="trials")
+
+
+def test_a_non_finite_embedding_is_named_whichever_block_it_is_prepared_in(monkeypatch):
+    monkeypatch.setattr(trial_sides, "PREPARE_ROWS", 2)
+    table = {f"u{i}": np.ones((1 + i % 2, 3)) for i in range(6)}
+    table["u4"][0, 1] = np.nan
+    trials = [Trial("u0", f"u{i}", False, i) for i in range(1, 6)]
+    with pytest.raises(InputError, match="'u4' has NaN"):
+        score_trials(trials, table, table, where="trials")

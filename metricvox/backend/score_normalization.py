@@ -25,7 +25,7 @@ from metricvox.errors import InputError
 log = logging.getLogger(__name__)
 
 METHODS = ("asnorm", "snorm")
-BLOCK_ROWS = 1024   # side rows scored against the cohort at once
+BLOCK_ROWS = 256   # side rows scored against the cohort at once
 
 
 def _mean_over(scores, offsets):

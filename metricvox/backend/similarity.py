@@ -27,9 +27,13 @@ def as_crops(embedding, key=None):
     return array
 
 
+def _row_norms(matrix):
+    """Each row's Euclidean norm, at least the smallest normal float (a zero row scores 0)."""
+    return np.maximum(np.sqrt(np.einsum("ij,ij->i", matrix, matrix)), np.finfo(np.float64).tiny)
+
+
 def _unit_rows(matrix):
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, np.finfo(np.float64).tiny)
+    return matrix / _row_norms(matrix)[:, None]
 
 
 def pairwise_scores(a, b, metric="cosine"):
@@ -45,7 +49,7 @@ def pairwise_scores(a, b, metric="cosine"):
 def paired_scores(a, b, metric="cosine"):
     """(N,) scores of each row of ``a`` against the same row of ``b`` (both (N, D))."""
     if metric == "cosine":
-        return np.einsum("ij,ij->i", _unit_rows(a), _unit_rows(b))
+        return np.einsum("ij,ij->i", a, b) / _row_norms(a) / _row_norms(b)
     if metric == "euclidean":
         difference = a - b
         return -np.sqrt(np.einsum("ij,ij->i", difference, difference))

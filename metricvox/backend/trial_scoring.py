@@ -23,7 +23,7 @@ from metricvox.errors import InputError
 
 log = logging.getLogger(__name__)
 
-BLOCK_PAIRS = 1 << 16   # row pairs scored per back-end call
+BLOCK_PAIRS = 4096   # row pairs scored per back-end call (small enough to stay in cache)
 
 
 def side_pair_scores(scorer, enroll, enroll_sides, test, test_sides):

@@ -2,8 +2,8 @@
 
 A trial's enrollment side is a model: one utterance or, through an enrollment map
 (``model utt1 utt2 ...``, like spk2utt), several; its test side is one utterance.
-Every utterance a side needs goes through the back end's ``prepare`` once, all of
-a table's in one stacked call. A side is made of parts, each a set of prepared rows
+Every utterance a side needs goes through the back end's ``prepare`` once, many
+stacked in each call. A side is made of parts, each a set of prepared rows
 (an utterance's crops, or one centroid) averaging ``num_utts`` utterances; how the
 utterances of a model become parts is the enrollment averaging:
 
@@ -26,6 +26,7 @@ from metricvox.errors import InputError
 log = logging.getLogger(__name__)
 
 AVERAGING = ("embedding", "score")
+PREPARE_ROWS = 16384   # rows through the back end's preparation at once
 
 
 @dataclass
@@ -61,7 +62,7 @@ class PreparedUtterances:
 
 
 def prepare_utterances(table, keys, scorer, where=None):
-    """The rows of ``keys`` (all in ``table``) through ``scorer.prepare`` in one call.
+    """The rows of ``keys`` (all in ``table``) through ``scorer.prepare``, many at a time.
 
     An entry that is not a vector or a (crops x dims) matrix, non-finite values and
     entries of different dimensions are InputErrors naming the entry (and ``where``).
@@ -83,13 +84,19 @@ def prepare_utterances(table, keys, scorer, where=None):
     offsets = np.concatenate([[0], np.cumsum(counts)])
     if not keys:
         return PreparedUtterances(keys, {}, np.zeros((0, 0)), offsets)
-    stacked = np.concatenate(arrays, dtype=np.float64)
-    finite = np.isfinite(stacked).all(axis=1)
-    if not finite.all():
-        bad = keys[int(np.searchsorted(offsets, np.argmin(finite), side="right")) - 1]
-        raise InputError(f"embedding of '{bad}' has NaN or infinite values", where)
-    return PreparedUtterances(keys, {key: i for i, key in enumerate(keys)},
-                              scorer.prepare(stacked, keys[0]), offsets)
+    prepared = None
+    for start, stop in blocks(counts, PREPARE_ROWS):
+        rows = np.concatenate(arrays[start:stop], dtype=np.float64)
+        finite = np.isfinite(rows).all(axis=1)
+        if not finite.all():
+            within = offsets[start:stop + 1] - offsets[start]
+            bad = keys[start + int(np.searchsorted(within, np.argmin(finite), side="right")) - 1]
+            raise InputError(f"embedding of '{bad}' has NaN or infinite values", where)
+        rows = scorer.prepare(rows, keys[start])
+        if prepared is None:
+            prepared = np.empty((offsets[-1], rows.shape[1]))
+        prepared[offsets[start]:offsets[stop]] = rows
+    return PreparedUtterances(keys, {key: i for i, key in enumerate(keys)}, prepared, offsets)
 
 
 def build_sides(members, utterances, average="embedding"):
