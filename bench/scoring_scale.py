@@ -254,8 +254,9 @@ def main():
             tool_scores = read_score_column(scores_path)
             error = np.max(np.abs(tool_scores - floor_scores))
             print(f"metricvox-score --backend {backend}: {seconds:6.1f} s, {rss:6.0f} MiB | "
-                  f"numpy floor: {floor_s:6.2f} s, {floor_rss:6.0f} MiB | ratio {seconds / floor_s:5.0f} "
-                  f"| {verdict(seconds, limit)} | max |tool - floor| {error:.1e}")
+                  f"numpy floor: {floor_s:6.2f} s, {floor_rss:6.0f} MiB | ratio {seconds / floor_s:4.1f} "
+                  f"(time), {rss / floor_rss:4.2f} (RSS) | {verdict(seconds, limit)} | "
+                  f"max |tool - floor| {error:.1e}")
             failed |= seconds > limit or error > 1e-5 * max(1.0, np.abs(floor_scores).max())
 
         seconds, rss = run_measured(["metricvox-compute-eer", inputs["trials"], work / "scores_cosine"],
