@@ -149,6 +149,8 @@ def test_embeddings_of_two_dimensions_are_an_error_naming_both():
     table = {"a": np.ones(3), "b": np.ones(4)}
     with pytest.raises(InputError, match="'b' has 4, 'a' has 3"):
         score_trials([Trial("a", "b", True, 1)], table, table, where="trials")
+    with pytest.raises(InputError, match="enrollment 'a' has 3, test 'b' has 4"):
+        score_trials([Trial("a", "b", True, 1)], {"a": table["a"]}, {"b": table["b"]})
 
 
 def test_a_non_finite_embedding_is_named_whichever_block_it_is_prepared_in(monkeypatch):

@@ -108,7 +108,8 @@ def normalize_scores(scores, enroll_embeddings, test_embeddings, cohort_embeddin
     enroll_sides = np.fromiter((enroll.index[e] for e, _ in usable), np.int64, len(usable))
     test_sides = np.fromiter((test.index[t] for _, t in usable), np.int64, len(usable))
     if test is enroll:
-        enroll_stats = test_stats = statistics(enroll, np.unique(np.concatenate([enroll_sides, test_sides])))
+        used = np.unique(np.concatenate([enroll_sides, test_sides]))
+        enroll_stats = test_stats = statistics(enroll, used)
     else:
         enroll_stats = statistics(enroll, np.unique(enroll_sides))
         test_stats = statistics(test, np.unique(test_sides))

@@ -53,7 +53,8 @@ class Sides:
 
 @dataclass
 class PreparedUtterances:
-    """Utterances' prepared rows stacked: utterance i (``keys[i]``) has ``rows[offsets[i]:offsets[i + 1]]``."""
+    """Utterances' prepared rows, stacked: utterance i (``keys[i]``) has
+    ``rows[offsets[i]:offsets[i + 1]]``."""
 
     keys: list
     index: dict
@@ -158,10 +159,10 @@ def prepare_sides(enroll_ids, enroll_table, test_ids, test_table, scorer, *, enr
     else:
         enroll_utterances = prepare_utterances(enroll_table, enroll_keys, scorer, where)
         test_utterances = prepare_utterances(test_table, test_keys, scorer, where)
-        if enroll_keys and test_keys and enroll_utterances.rows.shape[1] != test_utterances.rows.shape[1]:
+        widths = enroll_utterances.rows.shape[1], test_utterances.rows.shape[1]
+        if enroll_keys and test_keys and widths[0] != widths[1]:
             raise InputError(f"embeddings differ in dimension: enrollment '{enroll_utterances.keys[0]}' "
-                             f"has {enroll_utterances.rows.shape[1]}, test '{test_utterances.keys[0]}' "
-                             f"{test_utterances.rows.shape[1]}", where)
+                             f"has {widths[0]}, test '{test_utterances.keys[0]}' has {widths[1]}", where)
     return (build_sides(members, enroll_utterances, average),
             build_sides({t: [t] for t in test_keys}, test_utterances))
 
