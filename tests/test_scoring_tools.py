@@ -147,3 +147,14 @@ def test_enrollment_of_several_utterances_by_centroid_or_by_score(tmp_path):
     # centroid (0.5, 0.5) against (1, 0): cosine 1/sqrt2; scores 1 and 0 averaged: 0.5
     assert _scores(tmp_path / "by_centroid")[("spkA", "t")] == pytest.approx(1 / np.sqrt(2), abs=1e-6)
     assert _scores(tmp_path / "by_score")[("spkA", "t")] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_embeddings_of_two_dimensions_are_a_one_line_error(tmp_path):
+    kaldiio.save_ark(str(tmp_path / "emb.ark"), {"a": np.ones(3, np.float32),
+                                                  "b": np.ones(4, np.float32)})
+    (tmp_path / "trials").write_text("a b target\n")
+    out = tmp_path / "scores"
+    proc = run_tool("metricvox-score", "--trials", tmp_path / "trials", f"ark:{tmp_path / 'emb.ark'}",
+                    out, check=False)
+    assert_one_line_error(proc, str(tmp_path / "trials"), "'b' has 4, 'a' has 3")
+    assert not out.exists()

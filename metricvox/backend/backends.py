@@ -9,7 +9,7 @@ loaded then, before any input is read) and scores a trial list with it:
 - ``gmm-ubm`` (:data:`GMM_UBM`): MAP-adapted means on the enrollment side, feature
   matrices on the test side, and the UBM they were adapted from as ``ubm``.
 
-The embedding back ends' scorers share the two methods of
+The embedding back ends' scorers share the methods of
 :class:`metricvox.backend.similarity.SimilarityScorer`, so trial scoring and score
 normalisation work with any of them. The back end that scores through a Siamese
 network's own head sits with the networks, a layer below this one, which never imports

@@ -47,26 +47,46 @@ class Plda:
         return (np.asarray(rows, dtype=np.float64) - self.mean) @ self.transform.T
 
     def normalize_length(self, projected, num_utts=1):
-        """Kaldi's PLDA-space length normalisation of projected rows averaged over num_utts.
+        """Kaldi's PLDA-space length normalisation of projected rows averaged over num_utts
+        (a number, or one per row).
 
         Such an average has covariance diag(psi + 1/n); each row is scaled so that its
         squared norm under that covariance is the dimension.
         """
-        squared = (projected ** 2) @ (1.0 / (self.psi + 1.0 / num_utts))
+        n = _per_row(num_utts)
+        squared = ((projected ** 2) / (self.psi + 1.0 / n)).sum(axis=1)
         return projected * np.sqrt(self.dim / np.maximum(squared, np.finfo(np.float64).tiny))[:, None]
+
+    def _given_enrollment(self, num_utts):
+        """``(shrink, given, constant)`` for enrollment means of num_utts vectors (a number,
+        or one per row: then rows of the first two, and one constant a row)."""
+        n, psi = _per_row(num_utts), self.psi
+        shrink = n * psi / (n * psi + 1.0)           # E[y | mean of n] = shrink * mean
+        given = 1.0 + psi / (n * psi + 1.0)          # variance of u given the enrollment
+        constant = 0.5 * (np.log(1.0 + psi).sum() - np.log(given).sum(axis=-1))
+        return shrink, given, constant
 
     def log_likelihood_ratios(self, enroll, num_utts, test):
         """(E, T) LLRs of projected enrollment means (each of num_utts vectors) vs projected tests."""
         enroll = np.atleast_2d(enroll)
         test = np.atleast_2d(test)
-        n, psi = float(num_utts), self.psi
-        shrink = n * psi / (n * psi + 1.0)           # E[y | mean of n] = shrink * mean
-        given = 1.0 + psi / (n * psi + 1.0)          # variance of u given the enrollment
-        marginal = 1.0 + psi                         # variance of u alone
-        constant = 0.5 * (np.log(marginal).sum() - np.log(given).sum())
+        shrink, given, constant = self._given_enrollment(num_utts)
+        marginal = 1.0 + self.psi                    # variance of u alone
         predicted = enroll * shrink                  # (E, D)
         # -0.5 sum (u - p)^2 / given + 0.5 sum u^2 / marginal, expanded into matrix products
         quadratic = (-0.5 * ((predicted ** 2) / given).sum(axis=1)[:, None]
                      + (predicted / given) @ test.T
-                     + ((test ** 2) @ (0.5 / marginal - 0.5 / given))[None, :])
-        return constant + quadratic
+                     + (0.5 / marginal - 0.5 / given) @ (test ** 2).T)
+        return constant[:, None] + quadratic
+
+    def paired_log_likelihood_ratios(self, enroll, num_utts, test):
+        """(N,) LLRs of projected enrollment mean i (of num_utts vectors) vs projected test i."""
+        shrink, given, constant = self._given_enrollment(num_utts)
+        predicted = enroll * shrink
+        return constant + (0.5 * (test ** 2) / (1.0 + self.psi)
+                           - 0.5 * ((test - predicted) ** 2) / given).sum(axis=1)
+
+
+def _per_row(num_utts):
+    """num_utts as a column to broadcast against rows: (1, 1) for a number, (N, 1) per row."""
+    return np.asarray(num_utts, dtype=np.float64).reshape(-1, 1)

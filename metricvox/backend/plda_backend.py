@@ -84,19 +84,29 @@ class PldaBackend:
         return rows
 
     def prepare(self, embedding, key=None):
-        """An utterance's (K, D) embeddings in PLDA's normalised space, checked."""
+        """(K, D) embeddings (of one utterance, or of many stacked) in PLDA's normalised
+        space, checked; ``key`` names them in an error."""
         rows = as_crops(embedding, key)
         if rows.shape[1] != self.input_dim:
             raise InputError(f"embedding of '{key}' has dimension {rows.shape[1]}; the PLDA "
                              f"model expects {self.input_dim}", self.source)
         return self.plda.project(self.preprocess(rows))
 
+    def _normalized(self, enroll_rows, num_utts, test_rows):
+        if self.length_norm:
+            return (self.plda.normalize_length(enroll_rows, num_utts),
+                    self.plda.normalize_length(test_rows, 1))
+        return enroll_rows, test_rows
+
     def row_scores(self, enroll_rows, num_utts, test_rows):
         """(E, T) LLRs of prepared enrollment rows (averages of num_utts) vs prepared test rows."""
-        if self.length_norm:
-            enroll_rows = self.plda.normalize_length(enroll_rows, num_utts)
-            test_rows = self.plda.normalize_length(test_rows, 1)
+        enroll_rows, test_rows = self._normalized(enroll_rows, num_utts, test_rows)
         return self.plda.log_likelihood_ratios(enroll_rows, num_utts, test_rows)
+
+    def pair_scores(self, enroll_rows, num_utts, test_rows):
+        """(N,) LLRs of prepared enrollment row i (an average of num_utts) vs prepared test row i."""
+        enroll_rows, test_rows = self._normalized(enroll_rows, num_utts, test_rows)
+        return self.plda.paired_log_likelihood_ratios(enroll_rows, num_utts, test_rows)
 
     def save(self, path):
         arrays = {"format": np.array(FORMAT), "mean": self.mean,

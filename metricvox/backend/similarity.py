@@ -27,9 +27,13 @@ def as_crops(embedding, key=None):
     return array
 
 
+def _row_norms(matrix):
+    """Each row's Euclidean norm, at least the smallest normal float (a zero row scores 0)."""
+    return np.maximum(np.sqrt(np.einsum("ij,ij->i", matrix, matrix)), np.finfo(np.float64).tiny)
+
+
 def _unit_rows(matrix):
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, np.finfo(np.float64).tiny)
+    return matrix / _row_norms(matrix)[:, None]
 
 
 def pairwise_scores(a, b, metric="cosine"):
@@ -42,6 +46,16 @@ def pairwise_scores(a, b, metric="cosine"):
     raise InputError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
 
 
+def paired_scores(a, b, metric="cosine"):
+    """(N,) scores of each row of ``a`` against the same row of ``b`` (both (N, D))."""
+    if metric == "cosine":
+        return np.einsum("ij,ij->i", a, b) / _row_norms(a) / _row_norms(b)
+    if metric == "euclidean":
+        difference = a - b
+        return -np.sqrt(np.einsum("ij,ij->i", difference, difference))
+    raise InputError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
+
+
 def crop_set_score(a, b, metric="cosine"):
     """Mean pairwise score of the rows of ``a`` (K_a, D) against those of ``b`` (K_b, D)."""
     return float(np.mean(pairwise_scores(a, b, metric)))
@@ -50,10 +64,13 @@ def crop_set_score(a, b, metric="cosine"):
 class SimilarityScorer:
     """Cosine or Euclidean scoring behind the interface every back end shares.
 
-    A back end ``prepare``s each utterance's (K, D) embeddings once (here: checks
-    only) and gives ``row_scores(enroll_rows, num_utts, test_rows)``, the (E, T)
-    scores of every enrollment row (an average of ``num_utts`` utterances, which
-    similarity scoring ignores) against every test row.
+    A back end ``prepare``s embeddings once (here: checks only), row by row, so one
+    call may take the (K, D) rows of one utterance or those of many stacked, and
+    scores prepared rows two ways: ``row_scores(enroll_rows, num_utts, test_rows)``,
+    the (E, T) scores of every enrollment row against every test row, and
+    ``pair_scores(enroll_rows, num_utts, test_rows)``, the (N,) scores of row i
+    against row i. An enrollment row is an average of ``num_utts`` utterances (a
+    number, or one per enrollment row), which similarity scoring ignores.
     """
 
     def __init__(self, metric="cosine"):
@@ -66,3 +83,6 @@ class SimilarityScorer:
 
     def row_scores(self, enroll_rows, num_utts, test_rows):
         return pairwise_scores(enroll_rows, test_rows, self.metric)
+
+    def pair_scores(self, enroll_rows, num_utts, test_rows):
+        return paired_scores(enroll_rows, test_rows, self.metric)

@@ -1,15 +1,13 @@
 """Scoring a trial list from embeddings, with optional multi-utterance enrollment.
 
-An enrollment side may be one utterance or, through an enrollment map
-(``model utt1 utt2 ...``, like spk2utt), several. Their embeddings are combined
-in one of two explicitly chosen ways, which give different EERs:
-- ``embedding``: the model is the centroid (mean) of all its embeddings (the
-  singer paper's prototype), after the back end's preprocessing, scored once
-  against the test side as an average of n utterances (PLDA uses the count);
-- ``score``: each enrollment utterance is scored against the test side and the
-  scores are averaged.
+The sides of the trials are prepared once (:mod:`metricvox.backend.trial_sides`,
+which also says how a model of several utterances is combined: ``--average``
+``embedding`` or ``score``, which give different EERs). A trial's score is the mean,
+over its enrollment side's parts, of the mean score of every row of the part against
+every row of the test side (K x K crop pairs; one pair for two plain vectors). The
+trials are scored in blocks of row pairs, each block in one call of the back end.
 
-The back end is any scorer with the two methods of
+The back end is any scorer with the methods of
 :class:`metricvox.backend.similarity.SimilarityScorer` (the tools build them by name,
 :mod:`metricvox.scoring_backends`), or the name of a similarity metric.
 """
@@ -19,81 +17,70 @@ import logging
 import numpy as np
 
 from metricvox.backend.similarity import SimilarityScorer
+from metricvox.backend.trial_sides import (AVERAGING, blocks, expand, num_utts_argument,
+                                           prepare_sides)
 from metricvox.errors import InputError
 
 log = logging.getLogger(__name__)
 
-AVERAGING = ("embedding", "score")
+BLOCK_PAIRS = 4096   # row pairs scored per back-end call (small enough to stay in cache)
 
 
-def enrollment_models(enroll_ids, enroll_embeddings, scorer, enroll_map=None,
-                      average="embedding"):
-    """``{enroll id: [(rows, num_utts)]}``: the parts each buildable model is scored by.
-
-    ``rows`` are prepared by ``scorer``; the model's score is the mean of its parts'.
-    """
-    if average not in AVERAGING:
-        raise InputError(f"unknown averaging {average!r}; choose from {', '.join(AVERAGING)}")
-    models = {}
-    for enroll in enroll_ids:
-        members = enroll_map.get(enroll, None) if enroll_map is not None else [enroll]
-        if members is None:
-            continue
-        present = [scorer.prepare(enroll_embeddings[u], u) for u in members
-                   if u in enroll_embeddings]
-        if len(present) < len(members):
-            log.warning("enrollment '%s': %d of its %d utterances have no embedding", enroll,
-                        len(members) - len(present), len(members))
-        if not present:
-            continue
-        if len(present) == 1:
-            # A single utterance keeps its crops, so K x K multi-crop scoring stays the
-            # mean of all crop pairs.
-            models[enroll] = [(present[0], 1)]
-        elif average == "embedding":
-            models[enroll] = [(np.concatenate(present).mean(axis=0, keepdims=True), len(present))]
-        else:
-            models[enroll] = [(rows, 1) for rows in present]
-    return models
+def side_pair_scores(scorer, enroll, enroll_sides, test, test_sides):
+    """(N,) scores of enrollment side ``enroll_sides[i]`` of ``enroll`` (a Sides) against
+    test side ``test_sides[i]`` of ``test``."""
+    pairs = enroll.slots_per_side()[enroll_sides] * test.slots_per_side()[test_sides]
+    scores = np.empty(len(enroll_sides))
+    for start, stop in blocks(pairs, BLOCK_PAIRS):
+        scores[start:stop] = _block_scores(scorer, enroll, enroll_sides[start:stop], test,
+                                           test_sides[start:stop])
+    return scores
 
 
-def model_score(scorer, parts, test_rows):
-    """The score of a model (its parts) against a test side's prepared rows."""
-    return float(np.mean([scorer.row_scores(rows, n, test_rows).mean() for rows, n in parts]))
+def _block_scores(scorer, enroll, enroll_sides, test, test_sides):
+    # Every (trial, enrollment part), then every (enrollment row, test row) pair of it.
+    parts_per_trial = enroll.side_parts[enroll_sides + 1] - enroll.side_parts[enroll_sides]
+    trial, k = expand(parts_per_trial)
+    part = enroll.side_parts[enroll_sides][trial] + k
+    test_part = test.side_parts[test_sides][trial]          # a test side is one part
+    enroll_rows = enroll.part_slots[part + 1] - enroll.part_slots[part]
+    test_rows = test.part_slots[test_part + 1] - test.part_slots[test_part]
+    owner, j = expand(enroll_rows * test_rows)
+    enroll_slot = enroll.part_slots[part][owner] + j // test_rows[owner]
+    test_slot = test.part_slots[test_part][owner] + j % test_rows[owner]
+    pair_scores = scorer.pair_scores(enroll.rows[enroll.row_of_slot[enroll_slot]],
+                                     num_utts_argument(enroll.part_utts[part][owner]),
+                                     test.rows[test.row_of_slot[test_slot]])
+    weights = 1.0 / (parts_per_trial[trial] * enroll_rows * test_rows)[owner]
+    return np.bincount(trial[owner], weights=weights * pair_scores, minlength=enroll_sides.size)
 
 
 def score_trials(trials, enroll_embeddings, test_embeddings, *, metric="cosine",
                  average="embedding", enroll_map=None, where=None):
-    """``[(enroll, test, score)]`` for every trial whose two sides exist.
+    """``[(enroll, test, score)]`` for every trial whose two sides exist, in trial order.
 
     ``metric`` is a scorer or a similarity metric's name (cosine, euclidean). Trials
     with a missing side are skipped and counted in the log, Kaldi style; if none can be
     scored it is an error naming the trial list ``where``.
     """
+    if average not in AVERAGING:
+        raise InputError(f"unknown averaging {average!r}; choose from {', '.join(AVERAGING)}")
     scorer = SimilarityScorer(metric) if isinstance(metric, str) else metric
-    models = enrollment_models(dict.fromkeys(t.enroll for t in trials), enroll_embeddings,
-                               scorer, enroll_map, average)
-    tests = {}
-    scored, skipped = [], []
-    dims = set()
-    for trial in trials:
-        if trial.enroll not in models or trial.test not in test_embeddings:
-            skipped.append(trial)
-            continue
-        if trial.test not in tests:
-            tests[trial.test] = scorer.prepare(test_embeddings[trial.test], trial.test)
-        test = tests[trial.test]
-        parts = models[trial.enroll]
-        dims.update({test.shape[1]} | {rows.shape[1] for rows, _ in parts})
-        if len(dims) > 1:
-            raise InputError(f"embeddings differ in dimension: {sorted(dims)} (trial "
-                             f"'{trial.enroll} {trial.test}')", where, trial.line)
-        scored.append((trial.enroll, trial.test, model_score(scorer, parts, test)))
-    if not scored:
+    enroll, test = prepare_sides(dict.fromkeys(t.enroll for t in trials), enroll_embeddings,
+                                 dict.fromkeys(t.test for t in trials), test_embeddings, scorer,
+                                 enroll_map=enroll_map, average=average, where=where)
+    enroll_sides = np.fromiter((enroll.index.get(t.enroll, -1) for t in trials), np.int64, len(trials))
+    test_sides = np.fromiter((test.index.get(t.test, -1) for t in trials), np.int64, len(trials))
+    scorable = (enroll_sides >= 0) & (test_sides >= 0)
+    if not scorable.any():
         first = trials[0] if trials else None
         detail = f" (first: '{first.enroll} {first.test}')" if first else ""
         raise InputError(f"none of the {len(trials)} trials has both embeddings{detail}", where)
-    if skipped:
+    if not scorable.all():
+        skipped = trials[int(np.argmin(scorable))]
         log.warning("%d of %d trials lack an embedding and were not scored (first: '%s %s')",
-                    len(skipped), len(trials), skipped[0].enroll, skipped[0].test)
-    return scored
+                    int((~scorable).sum()), len(trials), skipped.enroll, skipped.test)
+    kept = np.flatnonzero(scorable)
+    scores = side_pair_scores(scorer, enroll, enroll_sides[kept], test, test_sides[kept])
+    return [(trials[i].enroll, trials[i].test, score)
+            for i, score in zip(kept.tolist(), scores.tolist())]

@@ -22,8 +22,9 @@ from metricvox.nnet.training.checkpoints import load_checkpoint
 
 class SiameseScorer:
     """The double-branch network's head as a back end (the interface of
-    :class:`metricvox.backend.similarity.SimilarityScorer`): ``row_scores`` gives the
-    head's log-odds of every enrollment row against every test row."""
+    :class:`metricvox.backend.similarity.SimilarityScorer`): ``pair_scores`` gives the
+    head's log-odds of each enrollment row against its test row, ``row_scores`` those of
+    every enrollment row against every test row."""
 
     def __init__(self, model, device="cpu"):
         if not hasattr(model, "head_logits"):
@@ -51,11 +52,14 @@ class SiameseScorer:
                              f"Siamese head takes {self.dim} (extract with the same model)")
         return rows
 
-    @torch.inference_mode()
     def row_scores(self, enroll_rows, num_utts, test_rows):
-        first = np.repeat(enroll_rows, len(test_rows), axis=0)
-        second = np.tile(test_rows, (len(enroll_rows), 1))
+        scores = self.pair_scores(np.repeat(enroll_rows, len(test_rows), axis=0), num_utts,
+                                  np.tile(test_rows, (len(enroll_rows), 1)))
+        return scores.reshape(len(enroll_rows), len(test_rows))
+
+    @torch.inference_mode()
+    def pair_scores(self, enroll_rows, num_utts, test_rows):
         logits = self.model.head_logits(
-            torch.as_tensor(first, dtype=torch.float32, device=self.device),
-            torch.as_tensor(second, dtype=torch.float32, device=self.device))
-        return logits.double().cpu().numpy().reshape(len(enroll_rows), len(test_rows))
+            torch.as_tensor(enroll_rows, dtype=torch.float32, device=self.device),
+            torch.as_tensor(test_rows, dtype=torch.float32, device=self.device))
+        return logits.double().cpu().numpy().reshape(len(enroll_rows))
