@@ -22,12 +22,17 @@ def decode_container(source):
     a seekable binary file object). FFmpeg's demuxer applies the container's edit list, so
     the encoder's priming samples are dropped exactly as the ffmpeg CLI drops them."""
     try:
-        with av.open(_url(source), mode="r") as container:
-            if not container.streams.audio:
-                raise ContainerDecodeError("it holds no audio stream")
+        container = av.open(_url(source), mode="r")
+    except av.FFmpegError as error:  # libsndfile did not know the format either
+        raise ContainerDecodeError(f"neither libsndfile nor FFmpeg reads it "
+                                   f"(FFmpeg: {error.strerror or error})") from None
+    with container:
+        if not container.streams.audio:
+            raise ContainerDecodeError("it holds no audio stream")
+        try:
             return _decode_stream(container, container.streams.audio[0])
-    except av.FFmpegError as error:
-        raise ContainerDecodeError(error.strerror or str(error)) from None
+        except av.FFmpegError as error:
+            raise ContainerDecodeError(f"FFmpeg: {error.strerror or error}") from None
 
 
 def has_audio_stream(path):
