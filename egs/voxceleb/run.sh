@@ -87,7 +87,7 @@ if [ -d data/vox1_all ]; then eval_set=vox1_all; eval_parts="vox1_dev vox1_test"
 if run_stage 2; then
   echo "=== stage 2: MFCC + energy VAD (i-vectors), log mel 80 and spectrogram 161 (networks)"
   for name in $train_set vox1_dev vox1_test; do
-    # One decode of each recording for the three front ends (an m4a pipe costs an ffmpeg start).
+    # One decode of each recording serves the three front ends (VoxCeleb2 is AAC to decode).
     # The papers' network front ends are shipped as presets (metricvox/features/presets/).
     utils/make_feats.sh --nj "$nj" --cmd "$cmd" --type mfcc --config conf/mfcc.conf \
       --also "siamese-logmel80:data/${name}_mel80 multimetric-spectrogram161:data/${name}_spec161" \

@@ -1,4 +1,7 @@
-"""Read audio named in Kaldi tables: files (any format libsndfile decodes) and ``cmd |`` pipes.
+"""Read audio named in Kaldi tables: files and ``cmd |`` pipes.
+
+libsndfile decodes what it knows (WAV, FLAC, MP3, ...); any other container (VoxCeleb2's
+AAC ``.m4a``, say) is decoded in-process by FFmpeg's libraries (container_audio).
 
 Samples come back as float32 mono in [-1, 1] (integer PCM is scaled by
 soundfile; multi-channel audio is averaged to mono), or with their channels kept
@@ -15,6 +18,7 @@ import numpy as np
 import scipy.signal
 import soundfile
 
+from metricvox.data.container_audio import ContainerDecodeError, decode_container
 from metricvox.data.tables import read_table
 from metricvox.data.segments import segment_times
 from metricvox.errors import InputError
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 # from the lower Nyquist frequency on (so nothing folds back audibly).
 _PASSBAND_EDGE = 0.90
 _STOPBAND_DB = 80.0
+# libsndfile's SF_ERR_UNRECOGNISED_FORMAT: not a container it knows (a malformed WAV is another code).
+_UNRECOGNISED_FORMAT = 1
 
 
 def read_audio(source, *, where=None, mono=True):
@@ -45,8 +51,8 @@ def read_audio(source, *, where=None, mono=True):
             raise InputError(f"audio file '{source}' does not exist", path, line)
         stream, name = source, f"'{source}'"
     try:
-        samples, rate = soundfile.read(stream, dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
+        samples, rate = _decode(stream)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError, ContainerDecodeError) as error:
         raise InputError(f"cannot decode audio in {name}: {error}", path, line) from None
     if samples.shape[0] == 0:
         raise InputError(f"{name} holds no audio samples", path, line)
@@ -55,6 +61,29 @@ def read_audio(source, *, where=None, mono=True):
     if not np.isfinite(samples).all():
         raise InputError(f"{name} holds NaN or infinite samples", path, line)
     return np.ascontiguousarray(samples), int(rate)
+
+
+def _decode(stream):
+    """(float32 samples x channels, rate): libsndfile first, FFmpeg for containers it does not know."""
+    try:
+        return soundfile.read(stream, dtype="float32", always_2d=True)
+    except soundfile.LibsndfileError as error:
+        if error.code != _UNRECOGNISED_FORMAT:
+            raise
+    if not isinstance(stream, str):
+        stream.seek(0)
+    return decode_container(stream)
+
+
+def libsndfile_info(source):
+    """soundfile.info of the file ``source``; None when libsndfile does not know its container
+    (read_audio decodes those through FFmpeg). Other failures raise soundfile's error."""
+    try:
+        return soundfile.info(source)
+    except soundfile.LibsndfileError as error:
+        if error.code == _UNRECOGNISED_FORMAT:
+            return None
+        raise
 
 
 def _lowpass(up, down):

@@ -5,7 +5,7 @@
   its feats.scp line), so a corpus larger than memory trains as well as a small one;
 - :class:`WavCrops` crops the waveform of a wav.scp entry and computes the features
   of just that crop (a :class:`metricvox.features.extraction.FeatureExtractor`),
-  reading only the samples it needs from seekable files.
+  reading only the samples it needs from files libsndfile seeks in.
 
 ``source.crop(utterance, rng)`` is a float32 (dims x frames) tensor of
 ``crop_frames`` frames from a random start drawn from ``rng``. With ``mean_norm``
@@ -24,7 +24,7 @@ import numpy as np
 import soundfile
 import torch
 
-from metricvox.data.audio import read_audio
+from metricvox.data.audio import libsndfile_info, read_audio
 from metricvox.data.durations import header_seconds
 from metricvox.data.tables import read_table
 from metricvox.errors import InputError
@@ -124,16 +124,16 @@ class WavCrops(_Crops):
         stretch = None
         if not is_pipe(source):
             try:
-                info = soundfile.info(source)
+                info = libsndfile_info(source)
             except (soundfile.LibsndfileError, RuntimeError) as error:
                 raise InputError(f"cannot read audio '{source}': {error}", *where) from None
-            rate = info.samplerate
-            if info.frames >= self.crop_samples:
+            if info is not None and info.frames >= self.crop_samples:
+                rate = info.samplerate
                 start = int(rng.integers(0, info.frames - self.crop_samples + 1))
                 stretch, _ = soundfile.read(source, start=start, stop=start + self.crop_samples,
                                             dtype="float32", always_2d=True)
                 stretch = stretch.mean(axis=1, dtype=np.float32)
-        if stretch is None:  # a pipe, or a recording shorter than the crop: decode it whole
+        if stretch is None:  # a pipe, a container libsndfile lacks, a short recording: decode it all
             samples, rate = read_audio(source, where=where)
             stretch = random_crop(samples[:, None], self.crop_samples, rng, self.short)[:, 0]
         if rate != self.rate:

@@ -27,6 +27,7 @@ import soundfile
 import torch
 
 from metricvox.data.audio import iter_audio
+from metricvox.data.container_audio import has_audio_stream
 from metricvox.data.tables import read_table
 from metricvox.errors import InputError
 from metricvox.features.options import FrameOptions
@@ -144,8 +145,8 @@ def _looks_like_audio(rspecifier):
         try:
             soundfile.info(row.rest)
             return True
-        except Exception:  # not a file soundfile can read: a feature matrix or ark offset
-            return False
+        except Exception:  # not a file soundfile reads: an m4a or the like, or a feature matrix
+            return has_audio_stream(row.rest)
     return False
 
 

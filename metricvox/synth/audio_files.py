@@ -1,13 +1,11 @@
 """Writing generated audio in the formats the real corpora ship.
 
-WAV/MP3 go through soundfile (libsndfile); VoxCeleb2's AAC ``.m4a`` goes through
-ffmpeg, one process for many files (raw PCM inputs in a scratch directory).
+WAV/MP3 go through soundfile (libsndfile); VoxCeleb2's AAC ``.m4a`` through the FFmpeg
+libraries PyAV bundles, so the corpus does not depend on an ffmpeg program being installed.
 """
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
+from fractions import Fraction
 
+import av
 import numpy as np
 import soundfile as sf
 
@@ -33,33 +31,19 @@ def write_mp3(path, signal, sample_rate):
     write_audio(path, signal, sample_rate, subtype="MPEG_LAYER_III", format="MP3")
 
 
-def have_ffmpeg():
-    return shutil.which("ffmpeg") is not None
-
-
 def write_m4a(path, signal, sample_rate):
-    """Encode mono ``signal`` to AAC in an MP4 container with ffmpeg (bit-exact, no metadata)."""
-    write_m4a_files([(path, signal)], sample_rate)
-
-
-def write_m4a_files(items, sample_rate):
-    """Encode every ``(path, mono signal)`` of ``items`` to AAC/MP4 with one ffmpeg process.
-
-    Starting ffmpeg costs more than encoding a few seconds of audio, so a speaker's
-    utterances are encoded together: each signal is a raw PCM input and its own output.
-    """
-    with tempfile.TemporaryDirectory(prefix="m4a-") as scratch:
-        inputs, outputs = [], []
-        for k, (path, signal) in enumerate(items):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            raw = Path(scratch) / f"{k}.raw"
-            raw.write_bytes((np.clip(signal, -1.0, 1.0) * 32767.0).astype("<i2").tobytes())
-            inputs += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(raw)]
-            outputs += ["-map", f"{k}:a", "-c:a", "aac", "-b:a", "64k", "-map_metadata", "-1",
-                        "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp4", str(path)]
-        proc = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *inputs, *outputs],
-                              capture_output=True)
-    if proc.returncode != 0:
-        message = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"ffmpeg failed to encode AAC: {message[-1] if message else proc.returncode}",
-                         items[0][0])
+    """Encode mono ``signal`` to 64 kb/s AAC in an MP4 container, in-process with the FFmpeg
+    PyAV bundles (its native ``aac`` encoder), bit-exact: no version strings, no metadata."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    samples = np.clip(np.asarray(signal, dtype=np.float32), -1.0, 1.0)[None, :]
+    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format="fltp", layout="mono")
+    # A time stamp from 0 makes the muxer write the edit list that hides the encoder's priming samples.
+    frame.sample_rate, frame.pts, frame.time_base = sample_rate, 0, Fraction(1, sample_rate)
+    try:
+        with av.open(str(path), mode="w", format="mp4", options={"fflags": "+bitexact"}) as container:
+            stream = container.add_stream("aac", rate=sample_rate, options={"flags": "+bitexact"})
+            stream.layout, stream.bit_rate = "mono", 64000
+            container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+    except av.FFmpegError as error:  # a full disk, say
+        raise InputError(f"cannot write AAC audio: {error.strerror or error}", path) from None

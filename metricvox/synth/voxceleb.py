@@ -7,7 +7,7 @@
     vox1/list_test_hard2.txt                            VoxCeleb1-H: non-targets of the same gender
                                                         and nationality
     vox1/vox1_meta.csv                                  id, name, gender, nationality, set (tabs)
-    vox2/dev/aac/idNNNNN/<video id>/<nnnnn>.m4a         16 kHz AAC (only when ffmpeg exists)
+    vox2/dev/aac/idNNNNN/<video id>/<nnnnn>.m4a         16 kHz mono AAC in MP4
 
 VoxCeleb1 test speakers are id10270, id10271, ...; VoxCeleb1 dev speakers id10001,
 id10002, ... (below the test range); VoxCeleb2 dev speakers id00012, id00013, ...
@@ -20,7 +20,6 @@ Each speaker is a :class:`~metricvox.synth.voice.Voice`; each video gets its own
 session variant of the voice and its own channel (microphone, room, background
 noise, level), so within-speaker variability across videos is real.
 """
-import logging
 import string
 from dataclasses import dataclass
 
@@ -41,7 +40,6 @@ _VIDEO_ID_CHARS = string.ascii_letters + string.digits + "-_"
 NATIONALITIES = ("USA", "UK", "India")  # few, so that -H groups have several speakers
 CLEANED_FRACTION = 0.01  # veri_test2 drops this share of veri_test's trials (mislabelled, in reality)
 META_HEADER = "VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\n"
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class Size:
 
 
 # Bumped whenever a size's content changes, so an older corpus is not taken for this one.
-GENERATION = 3
+GENERATION = 4
 SIZES = {
     # VoxCeleb2 dev is the papers' training set, so it is the largest part; VoxCeleb1 dev
     # serves for validation.
@@ -90,19 +88,15 @@ def speaker_recordings(seed, speaker, size):
             yield vid, u + 1, audio_files.scaled_to_peak(recorded, level * utt_rng.uniform(0.8, 1.0))
 
 
-def _write_wavs(items, sample_rate):
-    for path, audio in items:
-        audio_files.write_audio(path, audio, sample_rate)
-
-
 def _write_speaker(job):
-    """Write one speaker's files (all at once: m4a encoding has a cost per call); returns
-    their paths relative to the root."""
+    """Write one speaker's files with ``write(path, audio, rate)``; returns their paths
+    relative to the root."""
     root, speaker, seed, size, suffix, write = job
-    items = [(f"{speaker}/{vid}/{number:05d}.{suffix}", audio)
-             for vid, number, audio in speaker_recordings(seed, speaker, size)]
-    write([(root / rel, audio) for rel, audio in items], SAMPLE_RATE)
-    return [rel for rel, _ in items]
+    files = []
+    for vid, number, audio in speaker_recordings(seed, speaker, size):
+        files.append(f"{speaker}/{vid}/{number:05d}.{suffix}")
+        write(root / files[-1], audio, SAMPLE_RATE)
+    return files
 
 
 def _write_speakers(root, speakers, seed, size, suffix, write, nj):
@@ -175,11 +169,7 @@ def write_corpus(out, size, seed, nj=1):
     vox2 = [f"id{FIRST_VOX2_SPEAKER + i:05d}" for i in range(size.vox2_speakers)]
     assert FIRST_DEV_SPEAKER + size.dev_speakers <= FIRST_TEST_SPEAKER
     wav_root = out / "vox1" / "wav"
-    dev_utts = _write_speakers(wav_root, dev, seed, size, "wav", _write_wavs, nj)
-    test_utts = _write_speakers(wav_root, test, seed, size, "wav", _write_wavs, nj)
+    dev_utts = _write_speakers(wav_root, dev, seed, size, "wav", audio_files.write_audio, nj)
+    test_utts = _write_speakers(wav_root, test, seed, size, "wav", audio_files.write_audio, nj)
     _write_vox1_lists(out / "vox1", seed, size, dev_utts, test_utts)
-    if audio_files.have_ffmpeg():
-        _write_speakers(out / "vox2" / "dev" / "aac", vox2, seed, size, "m4a", audio_files.write_m4a_files,
-                        nj)
-    else:
-        log.warning("ffmpeg not found: VoxCeleb2 part (vox2/dev/aac, m4a) skipped")
+    _write_speakers(out / "vox2" / "dev" / "aac", vox2, seed, size, "m4a", audio_files.write_m4a, nj)
