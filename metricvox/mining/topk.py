@@ -16,9 +16,9 @@ not settle:
    coarse error (``_coarse_error``) proves for most queries that no
    non-candidate can reach the k-th float64 score: the k best are then exact.
 3. The other queries (ties at the k-th place, or candidates too close together
-   for the coarse precision) go through stage 1-2 again in float32, whose
-   bound is ~100 times tighter, and what is still unproven is computed in float64
-   against the whole database.
+   for the coarse precision) go through stages 1-2 again in float32, whose
+   bound is some 200 times tighter, and what is still unproven is computed in
+   float64 against the whole database.
 """
 
 import logging
