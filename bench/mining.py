@@ -1,29 +1,27 @@
-"""Nearest-neighbour search of pair mining: metricvox against scikit-learn, time and peak memory.
+"""metricvox-mine-pairs on n x n i-vectors: wall time and peak memory of the whole tool run, against
+the bare matrix products it cannot avoid, and its neighbours against a float64 brute force.
 
-    python3 bench/mining.py [--anchors 100000] [--database 100000] [--dim 400] [--k 10]
-                            [--peer-anchors 5000] [--block-size 4096]
+    python3 bench/mining.py [--n 100000] [--dim 400] [--k 10] [--per-speaker 100]
+                            [--check-anchors 5000] [--block-size 8192]
 
-What is measured is one search of Algorithm 1: the --k most cosine-similar of
---database vectors for each of --anchors query vectors (the impostor search
-A x B; the client search A x A is the same work, so a whole mining run costs
-about twice this). Vectors are Gaussian float32, the same (seeded) for every run.
+Databases A and B (n vectors each, different speakers) are written as float32
+ark/scp, like i-vectors from metricvox-extract-ivectors: --per-speaker vectors
+around each of n/--per-speaker random speaker centres (cosine ~0.5 within a
+speaker), or plain Gaussian vectors with --per-speaker 0. Then:
 
-Each run is a fresh subprocess, so its peak resident memory (getrusage
-ru_maxrss) is its own; "working" memory is that peak minus the peak before the
-search started (inputs, libraries). Runs:
-  (1) metricvox.mining.topk.nearest_by_cosine, anchors x database;
-  (2) the same with a database a fifth the size -- the working memory should not move;
-  (3) metricvox and (4) scikit-learn NearestNeighbors(metric='cosine',
-      algorithm='brute').kneighbors (which chunks internally, default working_memory)
-      on the first --peer-anchors anchors against the whole database: scikit-learn is too slow
-      for the full anchor set within a few minutes on 2 cores, and the work is linear in
-      the number of anchors, so the ratio is of pairs per second on the same subset.
-      (3) and (4) alternate --repeats times and each side's fastest run counts, so that
-      load from other processes on the machine falls on both alike.
-The neighbour lists of (3) and (4) are compared, to show they are the same search.
+  (1) the tool, as a subprocess: `metricvox-mine-pairs A.scp B.scp pairs triplets`;
+      wall time, and peak resident memory (getrusage of the child: reading,
+      searching, writing, everything);
+  (2) the floor: the matrix products of the two searches (clients A x A,
+      impostors A x B) alone, torch.mm of the same block shapes into one buffer,
+      in the tool's coarse precision (bfloat16 where the CPU has AMX) and in
+      float32 (timed on a quarter of the query blocks and scaled);
+  (3) the first --check-anchors anchors' client and impostor sets in the tool's
+      PAIRS_OUT (a sorted table) against a float64 numpy brute force over the whole of A and B
+      (k best by cosine, ties to the lower index, then the paper's thresholds).
 """
 import argparse
-import json
+import os
 import resource
 import subprocess
 import sys
@@ -32,96 +30,155 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from metricvox.io import MatrixWriter  # noqa: E402
+from metricvox.mining.lists import read_pairs  # noqa: E402
+from metricvox.mining.select import PAPER_CLIENT_THRESHOLD, PAPER_IMPOSTOR_THRESHOLD  # noqa: E402
+from metricvox.mining.topk import _coarse_dtypes  # noqa: E402
 
 
-def vectors(rows, dim, seed):
-    return np.random.default_rng(seed).standard_normal((rows, dim), dtype=np.float32)
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def worker(args):
-    """One measured search in this process; prints a JSON line, saves the neighbour indices."""
-    sys.path.insert(0, str(REPO))
-    if args.worker == "metricvox":
-        from metricvox.mining.topk import nearest_by_cosine
-        search = lambda q, d: nearest_by_cosine(q, d, args.k, block_size=args.block_size)[1]  # noqa: E731
+def database(rng, n, dim, per_speaker, prefix):
+    if per_speaker:
+        centres = rng.standard_normal((-(-n // per_speaker), dim), dtype=np.float32)
+        vectors = np.repeat(centres, per_speaker, 0)[:n]
+        vectors += rng.standard_normal((n, dim), dtype=np.float32)
     else:
-        from sklearn.neighbors import NearestNeighbors
-        search = lambda q, d: NearestNeighbors(  # noqa: E731
-            n_neighbors=args.k, metric="cosine", algorithm="brute").fit(d).kneighbors(q)[1]
-    queries = vectors(args.anchors, args.dim, seed=1)
-    database = vectors(args.database, args.dim, seed=2)
-    search(queries[:8], database[:64])  # warm up libraries and thread pools
-    before = peak_rss_mb()
+        vectors = rng.standard_normal((n, dim), dtype=np.float32)
+    keys = [f"{prefix}{i:07d}" for i in range(n)]
+    return keys, vectors
+
+
+def write_table(directory, name, keys, vectors):
+    ark, scp = directory / f"{name}.ark", directory / f"{name}.scp"
+    with MatrixWriter(f"ark,scp:{ark},{scp}") as writer:
+        for key, vector in zip(keys, vectors):
+            writer.write(key, vector)
+    return f"scp:{scp}"
+
+
+def run_tool(args, a_spec, b_spec, directory):
+    env = dict(os.environ, PATH=f"{REPO / 'bin'}:{os.environ['PATH']}",
+               PYTHONPATH=f"{REPO}:{os.environ.get('PYTHONPATH', '')}")
+    command = ["metricvox-mine-pairs", "--k", str(args.k), "--block-size", str(args.block_size),
+               a_spec, b_spec, str(directory / "pairs"), str(directory / "triplets")]
     start = time.perf_counter()
-    indices = search(queries, database)
+    proc = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    if args.save:
-        np.save(args.save, indices)
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb(), "before_mb": before}))
+    if proc.returncode:
+        sys.exit(f"metricvox-mine-pairs failed:\n{proc.stderr}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak_mb, proc.stderr
 
 
-def measure(side, anchors, database, args, save=None):
-    command = [sys.executable, __file__, "--worker", side, "--anchors", str(anchors),
-               "--database", str(database), "--dim", str(args.dim), "--k", str(args.k),
-               "--block-size", str(args.block_size)] + (["--save", str(save)] if save else [])
-    result = json.loads(subprocess.run(command, check=True, capture_output=True,
-                                       text=True).stdout.splitlines()[-1])
-    result.update(side=side, anchors=anchors, database=database,
-                  working_mb=result["peak_mb"] - result["before_mb"])
-    pairs = anchors * database
-    print(f"{side:10s} {anchors:>7d} x {database:<7d} {result['seconds']:8.1f} s "
-          f"{pairs / result['seconds'] / 1e6:8.1f} Mpairs/s   peak RSS {result['peak_mb']:7.0f} MB, "
-          f"working {result['working_mb']:6.0f} MB", flush=True)
-    return result
+def matrix_product_seconds(a, b, block_size, dtype, query_fraction=1.0):
+    """torch.mm of every (database block x query block) of a search of a against b."""
+    a, b = torch.from_numpy(a).to(dtype), torch.from_numpy(b).to(dtype)
+    rows = min(block_size, len(a))
+    buffer = torch.empty(min(block_size, len(b)) * rows, dtype=dtype)
+    starts = list(range(0, len(a), rows))
+    used = starts[:max(1, round(len(starts) * query_fraction))]
+    torch.mm(b[:64], a[:64].T)  # warm up
+    start = time.perf_counter()
+    for q in used:
+        query = a[q:q + rows]
+        for d in range(0, len(b), block_size):
+            part = b[d:d + block_size]
+            torch.mm(part, query.T, out=buffer[:len(part) * len(query)].view(len(part), -1))
+    return (time.perf_counter() - start) * len(starts) / len(used)
+
+
+def brute_force_lists(anchors, vectors, k, threshold, exclude_self):
+    """Float64: per anchor, the indices of its k most cosine-similar vectors (ties to the lower
+    index) that score >= threshold, best first, and the scores of the whole rows' k-th."""
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = anchors / np.linalg.norm(anchors, axis=1, keepdims=True)
+    lists = []
+    for start in range(0, len(query), 250):
+        similarity = query[start:start + 250] @ unit.T
+        if exclude_self:
+            similarity[np.arange(len(similarity)), np.arange(start, start + len(similarity))] = -np.inf
+        for row in similarity:
+            kth = np.partition(row, -k)[-k]
+            tied_or_better = np.flatnonzero(row >= kth)
+            order = tied_or_better[np.lexsort((tied_or_better, -row[tied_or_better]))][:k]
+            lists.append([(int(j), row[j]) for j in order if row[j] >= threshold])
+    return lists
+
+
+def check_against_brute_force(args, a_keys, a, b_keys, b, directory):
+    index_a = {key: i for i, key in enumerate(a_keys)}
+    index_b = {key: i for i, key in enumerate(b_keys)}
+    anchors = a_keys[:args.check_anchors]
+    mined_clients, mined_impostors = {key: [] for key in anchors}, {key: [] for key in anchors}
+    for pair in read_pairs(directory / "pairs"):
+        if pair.enroll in mined_clients:
+            if pair.is_target:
+                mined_clients[pair.enroll].append(index_a[pair.test])
+            else:
+                mined_impostors[pair.enroll].append(index_b[pair.test])
+    query = a[:len(anchors)].astype(np.float64)
+    clients = brute_force_lists(query, a.astype(np.float64), args.k, PAPER_CLIENT_THRESHOLD, True)
+    impostors = brute_force_lists(query, b.astype(np.float64), args.k, PAPER_IMPOSTOR_THRESHOLD,
+                                  False)
+    same = differ_by_ties = differ = 0
+    for i, key in enumerate(anchors):
+        for mined, expected, others in ((mined_clients[key], clients[i], a),
+                                        (mined_impostors[key], impostors[i], b)):
+            if sorted(mined) == sorted(j for j, _ in expected):
+                same += 1
+            elif sorted(cosine(query[i], others[j]) for j in mined) == sorted(s for _, s in expected):
+                differ_by_ties += 1   # other vectors, but the same float64 scores
+            else:
+                differ += 1
+    return same, differ_by_ties, differ
+
+
+def cosine(x, y):
+    x, y = x.astype(np.float64), y.astype(np.float64)
+    return (x / np.linalg.norm(x)) @ (y / np.linalg.norm(y))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--anchors", type=int, default=100_000)
-    parser.add_argument("--database", type=int, default=100_000)
+    parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--dim", type=int, default=400)
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--peer-anchors", type=int, default=5_000)
-    parser.add_argument("--block-size", type=int, default=4096)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--worker", choices=("metricvox", "sklearn"), help=argparse.SUPPRESS)
-    parser.add_argument("--save", help=argparse.SUPPRESS)
+    parser.add_argument("--per-speaker", type=int, default=100)
+    parser.add_argument("--check-anchors", type=int, default=5_000)
+    parser.add_argument("--block-size", type=int, default=8192)
     args = parser.parse_args()
-    if args.worker:
-        worker(args)
-        return
-    print(f"cosine top-{args.k}, {args.dim}-d float32 vectors, block size {args.block_size}")
-    full = measure("metricvox", args.anchors, args.database, args)
-    small = measure("metricvox", args.anchors, args.database // 5, args)
-    print(f"working memory with |B| = {args.database // 5} and {args.database}: "
-          f"{small['working_mb']:.0f} MB and {full['working_mb']:.0f} MB (the whole "
-          f"{args.anchors} x {args.database} float32 similarity matrix would be "
-          f"{args.anchors * args.database * 4 / 2**20:.0f} MB)")
-    peer_anchors = min(args.peer_anchors, args.anchors)
-    print(f"peer comparison on the first {peer_anchors} anchors against all {args.database} "
-          f"(scikit-learn takes too long for {args.anchors}):")
+    rng = np.random.default_rng(1)
+    a_keys, a = database(rng, args.n, args.dim, args.per_speaker, "A")
+    b_keys, b = database(rng, args.n, args.dim, args.per_speaker, "B")
+    print(f"A and B: {args.n} x {args.dim} float32 each "
+          f"({f'{args.per_speaker} per speaker' if args.per_speaker else 'Gaussian'}), k={args.k}, "
+          f"block size {args.block_size}, {torch.get_num_threads()} threads", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
-        ours_file, peer_file = Path(scratch) / "ours.npy", Path(scratch) / "peer.npy"
-        runs = [(measure("metricvox", peer_anchors, args.database, args, save=ours_file),
-                 measure("sklearn", peer_anchors, args.database, args, save=peer_file))
-                for _ in range(args.repeats)]
-        ours = min((r[0] for r in runs), key=lambda r: r["seconds"])
-        peer = min((r[1] for r in runs), key=lambda r: r["seconds"])
-        ours_idx, peer_idx = np.load(ours_file), np.load(peer_file)
-    same = np.mean([set(a) == set(b) for a, b in zip(ours_idx, peer_idx)])
-    print(f"same neighbour set for {100 * same:.2f}% of the anchors (float32 rounding may swap "
-          "near-equal neighbours)")
-    print(f"fastest of {args.repeats}: metricvox {ours['seconds']:.1f} s, scikit-learn "
-          f"{peer['seconds']:.1f} s")
-    print(f"speed ratio metricvox / scikit-learn: {peer['seconds'] / ours['seconds']:.1f}x; "
-          f"working memory ratio scikit-learn / metricvox: "
-          f"{peer['working_mb'] / max(ours['working_mb'], 1):.1f}x")
+        directory = Path(scratch)
+        a_spec = write_table(directory, "a", a_keys, a)
+        b_spec = write_table(directory, "b", b_keys, b)
+        seconds, peak_mb, stderr = run_tool(args, a_spec, b_spec, directory)
+        print(f"(1) metricvox-mine-pairs: {seconds:.1f} s wall, peak RSS {peak_mb:.0f} MB")
+        for line in stderr.splitlines():
+            if "search" in line:
+                print("      " + line.split(": ", 1)[-1])
+        coarse = _coarse_dtypes(torch.device("cpu"))[0]
+        floors = {dtype: sum(matrix_product_seconds(a, other, args.block_size, dtype,
+                                                    1.0 if dtype == coarse else 0.25)
+                             for other in (a, b))
+                  for dtype in dict.fromkeys((coarse, torch.float32))}
+        for dtype, floor in floors.items():
+            print(f"(2) bare matrix products A x A + A x B in {str(dtype)[6:]}: {floor:.1f} s; "
+                  f"tool / products = {seconds / floor:.2f}")
+        same, ties, differ = check_against_brute_force(args, a_keys, a, b_keys, b, directory)
+        lists = 2 * min(args.check_anchors, args.n)
+        print(f"(3) float64 brute force, first {min(args.check_anchors, args.n)} anchors: "
+              f"{same} of {lists} client/impostor sets identical, "
+              f"{ties} differ where float64 scores tie exactly, {differ} differ otherwise")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,24 @@
-"""Blocked cosine top-k: equal to the full similarity matrix sorted row by row, for any block size."""
+"""Cosine top-k: equal to a float64 similarity matrix sorted row by row (tests/mining_reference.py),
+for any block size, through every stage of the search."""
+import logging
+
 import numpy as np
 import pytest
 import torch
 
-from mining_reference import brute_force_nearest
-from metricvox.mining.topk import nearest_by_cosine, ordered_topk
+from mining_reference import brute_force_nearest, clustered_vectors
+from metricvox.mining.topk import _coarse_error, nearest_by_cosine
 
-BLOCK_SIZES = (7, 64, 1000)  # not dividing 300 or 230; smaller than k=80; larger than everything
+# Not dividing 300 or 230 nor a multiple of the 16-row groups; smaller than k=80; larger than all.
+BLOCK_SIZES = (50, 1000)
 
 
 @pytest.fixture(scope="module")
 def gaussian():
     rng = np.random.default_rng(3)
-    return rng.standard_normal((300, 24)), rng.standard_normal((230, 24))
+    # float32, as the search reads them (the reference works in float64 from these values)
+    return (rng.standard_normal((300, 24), dtype=np.float32),
+            rng.standard_normal((230, 24), dtype=np.float32))
 
 
 def sparse_signs(rng, rows, dim=10):
@@ -31,8 +37,8 @@ def test_queries_against_another_set_match_brute_force(gaussian, block_size, k):
     scores, indices = nearest_by_cosine(queries, database, k, block_size=block_size)
     expected_scores, expected_indices = brute_force_nearest(queries, database, k)
     np.testing.assert_array_equal(indices, expected_indices)
-    np.testing.assert_allclose(scores, expected_scores, atol=2e-6)
-    assert scores.dtype == np.float32 and indices.dtype == np.int64
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-12)
+    assert scores.dtype == np.float64 and indices.dtype == np.int64
 
 
 @pytest.mark.parametrize("block_size", BLOCK_SIZES)
@@ -42,11 +48,11 @@ def test_a_set_against_itself_never_lists_a_vector_as_its_own_neighbour(gaussian
                                         exclude_self=True)
     expected_scores, expected_indices = brute_force_nearest(queries, queries, 80, exclude_self=True)
     np.testing.assert_array_equal(indices, expected_indices)
-    np.testing.assert_allclose(scores, expected_scores, atol=2e-6)
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-12)
     assert not (indices == np.arange(len(queries))[:, None]).any()
 
 
-@pytest.mark.parametrize("block_size", (3, 7, 64, 1000))
+@pytest.mark.parametrize("block_size", (40, 1000))
 @pytest.mark.parametrize("exclude_self", (False, True))
 def test_ties_go_to_the_lower_index_whatever_the_blocks(block_size, exclude_self):
     rng = np.random.default_rng(5)
@@ -57,7 +63,7 @@ def test_ties_go_to_the_lower_index_whatever_the_blocks(block_size, exclude_self
     expected_scores, expected_indices = brute_force_nearest(queries, database, 12, exclude_self)
     # Both sides are exact here, so ties really are ties: order and values must agree exactly.
     np.testing.assert_array_equal(indices, expected_indices)
-    np.testing.assert_array_equal(scores, expected_scores.astype(np.float32))
+    np.testing.assert_array_equal(scores, expected_scores)
 
 
 def test_a_duplicate_vector_is_a_neighbour_though_itself_is_not():
@@ -74,10 +80,51 @@ def test_k_is_capped_by_the_candidates():
     assert nearest_by_cosine(vectors[:1], vectors[:1], 5, exclude_self=True)[1].shape == (1, 0)
 
 
-def test_ordered_topk_orders_floats_of_both_signs_and_ties_by_index():
-    scores = torch.tensor([[-0.5, 0.0, -0.0, 0.25, -1e-30, 1e-30, -0.5, float("-inf"), 0.25]])
-    indices = torch.tensor([[10, 11, 3, 12, 13, 14, 2, 1, 15]])
-    top_scores, top_indices = ordered_topk(scores, indices, 9)
-    # -0.0 equals 0.0, so index 3 comes before index 11.
-    assert top_indices.tolist() == [[12, 15, 14, 3, 11, 13, 2, 10, 1]]
-    assert top_scores.tolist()[0][:2] == [0.25, 0.25]
+def test_equal_vectors_inside_the_k_best_come_in_index_order():
+    rng = np.random.default_rng(8)
+    database = rng.standard_normal((500, 32))
+    database[[7, 50, 120, 333]] = database[400]
+    scores, indices = nearest_by_cosine(database[[400]] + 0.01, database, 8, block_size=64)
+    assert indices[0, :5].tolist() == [7, 50, 120, 333, 400]
+    assert len(set(scores[0, :5])) == 1
+
+
+@pytest.mark.parametrize("extra", (0, None))
+def test_realistic_vectors_match_a_float64_brute_force(extra, caplog):
+    """i-vector-like float32 data, 400-d; with extra=0 the coarse candidates are just k, so many
+    queries cannot be settled by the bound and go through the float32 and float64 stages."""
+    rng = np.random.default_rng(4)
+    _, a, _ = clustered_vectors(rng, 30, 25, 400, "A", noise=1.0)
+    _, b, _ = clustered_vectors(rng, 25, 25, 400, "B", noise=1.0)
+    with caplog.at_level(logging.INFO, logger="metricvox.mining"):
+        for database, exclude_self in ((a, True), (b, False)):
+            scores, indices = nearest_by_cosine(a, database, 10, block_size=300,
+                                                exclude_self=exclude_self, extra=extra)
+            expected_scores, expected_indices = brute_force_nearest(a, database, 10, exclude_self)
+            np.testing.assert_array_equal(indices, expected_indices)
+            np.testing.assert_allclose(scores, expected_scores, atol=1e-12)
+    if extra == 0:
+        assert "float64 search against the whole database" in caplog.text
+
+
+@pytest.mark.parametrize("dtype", (torch.bfloat16, torch.float32))
+def test_the_coarse_error_bound_holds(dtype):
+    """Every coarse similarity (rounded unit vectors, product in dtype) lies within the bound
+    used to prove candidates complete, of the float64 cosine."""
+    rng = np.random.default_rng(6)
+    q = rng.standard_normal((300, 400)) * rng.uniform(0.1, 10, (300, 1))
+    d = rng.standard_normal((700, 400))
+    d[:100] += 3 * q[:100]  # some high similarities too
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    low_q, low_d = torch.from_numpy(q).to(dtype), torch.from_numpy(d).to(dtype)
+    coarse = torch.mm(low_q, low_d.T).double()
+    exact = torch.from_numpy(q @ d.T)
+    norms = torch.linalg.vector_norm
+    query_error = norms(low_q.double() - torch.from_numpy(q), dim=1)[:, None]
+    database_error = norms(low_d.double() - torch.from_numpy(d), dim=1).max()
+    # _coarse_error(c) bounds the exact score of anything whose coarse score is <= c.
+    limit = _coarse_error(dtype, 400, coarse, query_error, norms(low_q.double(), dim=1)[:, None],
+                          database_error, norms(low_d.double(), dim=1).max())
+    assert (exact <= limit).all()
+    assert (limit - coarse).max() < (0.02 if dtype == torch.bfloat16 else 1e-4)
