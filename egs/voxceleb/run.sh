@@ -32,6 +32,8 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 ubm_subsample=
 ivector_train_utts=     # a count, or all
 confdir=                # the networks' experiment configs; empty: conf, or conf/standin-SIZE
+dev_speakers=           # with --train-set vox1_dev: its speakers held out for validation
+                        # (empty: a tenth of them, at least 2)
 . utils/parse_options.sh
 . ./path.sh
 . ./cmd.sh
@@ -53,6 +55,12 @@ ivector_feats() {
   echo "ark:metricvox-add-deltas scp:data/$1/feats.scp ark:- | metricvox-apply-cmvn --mode sliding --cmn-window 300 --center ark:- ark:- | metricvox-select-voiced-frames ark:- scp:data/$1/vad.scp ark:- |"
 }
 dev_trials=data/vox1_dev/trials_dev   # a list drawn from VoxCeleb1 dev: early stopping, fusion
+# Validation (early stopping, best.pt, the fusion weights) must be on speakers the systems
+# never trained on. VoxCeleb2 dev shares none with VoxCeleb1 dev; when VoxCeleb1 dev is the
+# training set, $dev_speakers of its speakers are held out of it (data/vox1_dev_train is the
+# rest) and the development list is drawn from them alone.
+source_sets=$(printf '%s\n' $train_set vox1_dev vox1_test | awk '!seen[$0]++')
+if [ "$train_set" = vox1_dev ]; then train_set=vox1_dev_train; fi
 nnet_systems="vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax resnet_multi"
 
 if run_stage 0 && $standin; then
@@ -65,8 +73,28 @@ if run_stage 1; then
   echo "=== stage 1: data directories from $corpus"
   [ -f data/vox1_test/trials ] || local/make_voxceleb1.py "$corpus/vox1" data
   [ -f data/vox2_dev/wav.scp ] || [ ! -d "$corpus/vox2" ] || local/make_voxceleb2.py "$corpus/vox2" data
-  [ -f $dev_trials ] || metricvox-make-trials --per-utterance 2 --seed "$seed" data/vox1_dev $dev_trials
-  for name in $train_set vox1_dev vox1_test; do
+  if [ $train_set = vox1_dev_train ] && [ ! -f data/vox1_dev/heldout_speakers ]; then
+    all=$(wc -l < data/vox1_dev/spk2utt)
+    : "${dev_speakers:=$((all / 10 > 2 ? all / 10 : 2))}"
+    if [ "$dev_speakers" -ge "$all" ]; then
+      echo "$0: --dev-speakers $dev_speakers leaves no training speaker of the $all in data/vox1_dev" >&2
+      exit 1
+    fi
+    cut -d' ' -f1 data/vox1_dev/spk2utt | LC_ALL=C sort | tail -n "$dev_speakers" \
+      > data/vox1_dev/heldout_speakers.tmp
+    mv data/vox1_dev/heldout_speakers.tmp data/vox1_dev/heldout_speakers
+    echo "validation on $dev_speakers of the $all VoxCeleb1 dev speakers, held out of training"
+  fi
+  if [ ! -f $dev_trials ]; then
+    dev_source=data/vox1_dev
+    if [ $train_set = vox1_dev_train ]; then
+      dev_source=data/vox1_dev_heldout
+      [ -d $dev_source ] || metricvox-subset-data-dir --spk-list data/vox1_dev/heldout_speakers \
+        data/vox1_dev $dev_source
+    fi
+    metricvox-make-trials --per-utterance 2 --seed "$seed" $dev_source $dev_trials
+  fi
+  for name in $source_sets; do
     metricvox-validate-data-dir data/$name
     # One copy of the data dir per network input, each with its own feats.scp.
     for input in mel80 spec161; do
@@ -86,7 +114,7 @@ if [ -d data/vox1_all ]; then eval_set=vox1_all; eval_parts="vox1_dev vox1_test"
 
 if run_stage 2; then
   echo "=== stage 2: MFCC + energy VAD (i-vectors), log mel 80 and spectrogram 161 (networks)"
-  for name in $train_set vox1_dev vox1_test; do
+  for name in $source_sets; do
     # One decode of each recording serves the three front ends (VoxCeleb2 is AAC to decode).
     # The papers' network front ends are shipped as presets (metricvox/features/presets/).
     utils/make_feats.sh --nj "$nj" --cmd "$cmd" --type mfcc --config conf/mfcc.conf \
@@ -95,6 +123,16 @@ if run_stage 2; then
     [ -f data/$name/vad.scp ] || metricvox-compute-vad --config conf/vad.conf \
       scp:data/$name/feats.scp ark,scp:"$PWD"/mfcc/vad_$name.ark,data/$name/vad.scp
   done
+  # Training on VoxCeleb1 dev: its speakers but the held-out ones, with their features.
+  if [ $train_set = vox1_dev_train ]; then
+    [ -f data/vox1_dev/train_speakers ] || LC_ALL=C comm -23 \
+      <(cut -d' ' -f1 data/vox1_dev/spk2utt | LC_ALL=C sort) data/vox1_dev/heldout_speakers \
+      > data/vox1_dev/train_speakers
+    for input in "" _mel80 _spec161; do
+      [ -f data/vox1_dev_train$input/feats.scp ] || metricvox-subset-data-dir \
+        --spk-list data/vox1_dev/train_speakers data/vox1_dev$input data/vox1_dev_train$input
+    done
+  fi
   # VoxCeleb1-E and -H span dev and test: their data dirs are the union of the two.
   if [ $eval_set = vox1_all ]; then
     for input in "" _mel80 _spec161; do
@@ -240,7 +278,7 @@ if run_stage 8; then
   print_results() {
     echo "# VoxCeleb results ($corpus)"
     echo
-    for name in $train_set vox1_dev vox1_test; do
+    for name in $(printf '%s\n' $train_set vox1_dev vox1_test | awk '!seen[$0]++'); do
       echo "- $name: $(wc -l < data/$name/utt2spk) utterances, $(wc -l < data/$name/spk2utt) speakers"
     done
     echo "- training set: $train_set; trial lists (the columns below), as given with VoxCeleb1:"
