@@ -43,10 +43,12 @@ def test_an_array_of_jobs_runs_through_slurm_and_logs_like_run_local(slurm_clust
 
 
 def test_a_failed_job_fails_the_array_and_its_log_is_shown(slurm_cluster, tmp_path):
+    env = {k: v for k, v in slurm_cluster.env.items() if k != "OMP_NUM_THREADS"}
     proc = _bash(f"{UTILS}/run_slurm.sh JOB=1:3 log/y.JOB.log "
-                 "bash -c 'echo job JOB speaking; test JOB -ne 2'", tmp_path, slurm_cluster.env)
+                 "bash -c 'echo job JOB speaking, $OMP_NUM_THREADS thread; test JOB -ne 2'", tmp_path, env)
     assert proc.returncode == 1
-    assert "1 of 3 jobs failed; see log/y.2.log" in proc.stderr and "job 2 speaking" in proc.stderr
+    assert "1 of 3 jobs failed; see log/y.2.log" in proc.stderr
+    assert "job 2 speaking, 1 thread" in proc.stderr  # a thread for the CPU Slurm gave the job
     assert _tasks(slurm_cluster, _array_of(tmp_path / "log" / "q", "y.1")) == {
         1: "COMPLETED", 2: "FAILED", 3: "COMPLETED"}
 

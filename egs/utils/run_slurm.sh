@@ -41,12 +41,14 @@ for ((i = first; i <= last; i++)); do
   # Absolute log paths: the job may start in another directory.
   printf '%s\n' "$(cd "$(dirname "$log")" && pwd)/$(basename "$log")" > "$qdir/$name.log.$i"
   job_command "$i" > "$qdir/$name.cmd.$i"
-  rm -f "$log"
+  rm -f "$log" "$qdir/$name.$i.out"
 done
 cat > "$qdir/$name.sh" <<SCRIPT
 #!/usr/bin/env bash
 cd "$PWD"
 i=\$SLURM_ARRAY_TASK_ID
+# The job's threads (torch, OpenMP, BLAS): the CPUs Slurm gave it, unless the caller said.
+export OMP_NUM_THREADS=\${OMP_NUM_THREADS:-\${SLURM_CPUS_PER_TASK:-1}}
 log=\$(cat "$qdir/$name.log.\$i")
 { echo "# \$(cat "$qdir/$name.cmd.\$i")"; echo "# started \$(date) on \$(hostname)"; } > "\$log"
 bash -o pipefail -c "\$(cat "$qdir/$name.cmd.\$i")" >> "\$log" 2>&1; status=\$?
@@ -61,7 +63,9 @@ sbatch --wait --parsable --job-name="$name" --array="$array" --output="$qdir/$na
   "${sbatch_opts[@]}" "$qdir/$name.sh" > "$qdir/$name.sbatch" 2> "$qdir/$name.sbatch.err" &
 sbatch_pid=$!
 array_id() { head -n 1 "$qdir/$name.sbatch" | cut -d ';' -f 1; }
-trap 'id=$(array_id); [ -z "$id" ] || scancel "$id"; kill $sbatch_pid 2>/dev/null; exit 130' INT TERM
+cancel_array() { local id; id=$(array_id); [ -z "$id" ] || scancel "$id"; kill $sbatch_pid 2>/dev/null; }
+trap 'cancel_array; exit 130' INT
+trap 'cancel_array; exit 143' TERM
 wait $sbatch_pid
 if [ -z "$(array_id)" ]; then
   reason=$(grep -v '^[[:space:]]*$' "$qdir/$name.sbatch.err" | tail -n 1)
