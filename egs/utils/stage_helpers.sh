@@ -1,7 +1,8 @@
 # Sourced by a recipe after its options are parsed: the glue of its numbered stages.
 #   run_stage N             true when stage N is within --stage .. --stop-stage
 #   train_once DIR OPTS...  metricvox-train OPTS --out DIR, unless DIR/done says that training
-#                           finished; resumed (--resume) when DIR/last.pt shows it was cut off
+#                           finished; resumed (--resume) when DIR/last.pt shows it was cut off;
+#                           started through $train_cmd (cmd.sh) when set, e.g. on Slurm
 #   final_model DIR         the model a finished training is used through: its best validation
 #                           epoch (DIR/best.pt), else its last (DIR/last.pt)
 #   write_report FILE CMD [ARGS...]
@@ -18,7 +19,7 @@ train_once() {
   shift
   [ ! -f "$dir/done" ] || return 0
   [ ! -f "$dir/last.pt" ] || resume=(--resume)
-  metricvox-train "$@" --out "$dir" "${resume[@]}" && touch "$dir/done"
+  ${train_cmd:-} metricvox-train "$@" --out "$dir" "${resume[@]}" && touch "$dir/done"
 }
 
 final_model() { if [ -f "$1/best.pt" ]; then echo "$1/best.pt"; else echo "$1/last.pt"; fi; }
