@@ -24,7 +24,7 @@ def _array_of(q_dir, name):
 
 def _tasks(cluster, array_id):
     return {int(job["ArrayTaskId"]): job["JobState"] for job in cluster.finished_jobs()
-            if job["ArrayJobId"] == array_id}
+            if job.get("ArrayJobId") == array_id}
 
 
 def test_an_array_of_jobs_runs_through_slurm_and_logs_like_run_local(slurm_cluster, tmp_path):
