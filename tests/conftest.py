@@ -47,3 +47,4 @@ def assert_one_line_error(proc, *fragments):
 
 
 sys.path.insert(0, str(REPO / "tests"))
+from slurm_cluster import slurm_cluster  # noqa: E402,F401 (the session's Slurm cluster)

@@ -37,23 +37,31 @@ def test_each_process_gets_whole_classes_of_the_global_batch(monkeypatch):
         shares(sampler, 3, monkeypatch)
 
 
+def run_to_end(command, timeout=120, **popen):
+    """Run a launcher of training processes; a hang ends its whole process group and fails."""
+    proc = subprocess.Popen([str(a) for a in command], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:  # a hang: end the launcher and its workers, then fail
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"{command[0]} did not finish within {timeout} s")
+    assert proc.returncode == 0, stderr
+    return stderr
+
+
+def torchrun_train(config, data, out, *options):
+    """metricvox-train as 2 CPU processes under torchrun (--standalone: a free local port)."""
+    return run_to_end(["torchrun", "--standalone", "--nproc-per-node", "2", REPO / "bin/metricvox-train",
+                       "--config", config, "--data", data, "--out", out, "--device", "cpu", *options])
+
+
 @pytest.mark.skipif(shutil.which("torchrun") is None, reason="torchrun is not installed")
 def test_two_cpu_processes_train_one_epoch_and_exit(tmp_path, feats_dir):  # noqa: F811
     config = write_config(tmp_path / "exp.yaml", base_config(
         epochs=1, sampler={"classes_per_batch": 4, "per_class": 2}))
-    # --standalone: a free local port for the rendezvous.
-    proc = subprocess.Popen(
-        ["torchrun", "--standalone", "--nproc-per-node", "2", str(REPO / "bin/metricvox-train"),
-         "--config", str(config), "--data", str(feats_dir), "--out", str(tmp_path / "exp"),
-         "--device", "cpu"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        _, stderr = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:  # a hang: end torchrun and its workers, then fail
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("torchrun did not finish within 120 s")
-    assert proc.returncode == 0, stderr
+    torchrun_train(config, feats_dir, tmp_path / "exp")
     log = (tmp_path / "exp" / "train.log").read_text()
     assert "over 2 processes" in log
     assert log.count("epoch 1/1") == 1  # rank 0 alone writes

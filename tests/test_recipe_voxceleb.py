@@ -1,4 +1,9 @@
-"""egs/voxceleb/run.sh end to end on the mini stand-in corpus, in a scratch working directory."""
+"""egs/voxceleb/run.sh end to end on the mini stand-in corpus, in a scratch working directory.
+
+Where the test Slurm cluster can run (tests/slurm_cluster.py), the recipe's cmd.sh sends its
+parallel jobs to it, as a site's cmd.sh does; otherwise they run here (utils/run_local.sh).
+"""
+import filecmp
 import os
 import re
 import signal
@@ -8,16 +13,27 @@ import time
 import pytest
 
 from conftest import REPO
+from slurm_cluster import slurm_usable
 
 RECIPE = REPO / "egs" / "voxceleb"
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
+def cluster(request):
+    """The test Slurm cluster, or None where it cannot run (outside CI)."""
+    return request.getfixturevalue("slurm_cluster") if slurm_usable() else None
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, cluster):
     """A recipe directory of links to the real one, so outputs land in a temp dir."""
     work = tmp_path_factory.mktemp("voxceleb")
-    for name in ("run.sh", "path.sh", "cmd.sh", "conf", "local", "utils"):
+    for name in ("run.sh", "path.sh", "conf", "local", "utils") + (() if cluster else ("cmd.sh",)):
         os.symlink(RECIPE / name, work / name)
+    if cluster:
+        (work / "cmd.sh").write_text(f'export SLURM_CONF={cluster.conf}\n'
+                                     'export cmd="utils/run_slurm.sh"\n'
+                                     'export train_cmd="$PWD/utils/train_slurm.sh"\n')
     return work
 
 
@@ -62,6 +78,57 @@ def test_recipe_runs_end_to_end_and_reports_every_system(workdir):
     assert re.search(r"precision against the speaker labels .*clients [\d.]+% same speaker", report)
     for name in TRIAL_LISTS:
         assert (workdir / "exp" / "results" / f"det_{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _require(cluster):
+    if cluster is None:
+        pytest.skip("no test Slurm cluster here (see tests/slurm_cluster.py)")
+
+
+def test_the_parallel_jobs_and_trainings_went_through_slurm(workdir, cluster):
+    _require(cluster)
+    jobs = [job for job in cluster.finished_jobs() if job["WorkDir"] == str(workdir)]
+    trainings = [job["JobState"] for job in jobs if job["Name"] == "metricvox-train"]
+    assert trainings == ["COMPLETED"] * 7  # vgg_random .. vgg_amsoftmax, resnet_pretrain, resnet_multi
+    arrays = {}
+    for job in jobs:
+        if job.get("ArrayJobId"):
+            arrays.setdefault((job["Name"], job["ArrayJobId"]), []).append(job["JobState"])
+    for name in ("vox2_dev", "vox1_dev", "vox1_test"):
+        array = f"make_mfcc_{name}.1"  # every feature job of a data dir: one array of nj tasks
+        runs = [states for (job, _), states in arrays.items() if job == array]
+        assert runs == [["COMPLETED", "COMPLETED"]], (array, arrays)
+        assert (workdir / "exp" / "make_feats" / "q" / f"{array}.sh").exists()
+
+
+def test_an_array_cancelled_mid_stage_reruns_to_a_clean_runs_outputs(workdir, cluster):
+    """scancel of stage 2's feature jobs of one data dir: the stage fails, leaves no feats.scp
+    nor temporary file, and rerun gives the same features as the first, uncancelled run."""
+    _require(cluster)
+    outputs = [workdir / "data" / f"vox1_test{suffix}" / "feats.scp" for suffix in ("", "_mel80", "_spec161")]
+    outputs += sorted((workdir / "mfcc").glob("*_vox1_test*.[0-9]*.*"))
+    clean = workdir / "clean_run"
+    clean.mkdir()
+    for i, path in enumerate(outputs):
+        os.replace(path, clean / str(i))
+    proc = subprocess.Popen(["bash", str(workdir / "run.sh"), "--standin-size", "mini", "--stage", "2",
+                             "--stop-stage", "2"], cwd=workdir, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while not list((workdir / "mfcc").glob(".mfcc_vox1_test.*.tmp")):  # the jobs are writing
+        assert time.time() < deadline and proc.poll() is None, proc.stdout.read()[-3000:]
+        time.sleep(0.05)
+    cluster.run("scancel", "--name", "make_mfcc_vox1_test.1")
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "CANCELLED" in out, out[-3000:]
+    assert not any(path.exists() for path in outputs[:3])
+    leftovers = [p for d in ("data", "mfcc") for p in (workdir / d).rglob("*.tmp")]
+    assert not leftovers, leftovers
+
+    rerun = _run(workdir, "--stage", "2", "--stop-stage", "2")
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-3000:]
+    for i, path in enumerate(outputs):
+        assert filecmp.cmp(path, clean / str(i), shallow=False), path
 
 
 def test_rerun_from_a_middle_stage_skips_finished_work(workdir):

@@ -1,3 +1,7 @@
 # How the recipe runs its parallel jobs. Every stage calls "$cmd JOB=1:N LOG COMMAND...".
 # Local machine (default): all jobs here, at most one per core.
 export cmd="utils/run_local.sh"
+# How train_once starts metricvox-train: here (empty), or on Slurm, one task per GPU on
+# each node (utils/train_slurm.sh; an absolute path, as training may start in another directory).
+export train_cmd=
+# export train_cmd="$PWD/utils/train_slurm.sh --nodes 2 --gpus-per-node 4 --partition gpu --time 24:00:00"

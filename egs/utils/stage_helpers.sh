@@ -5,7 +5,8 @@
 #   train_once DIR OPTS...  metricvox-train OPTS --out DIR, unless DIR/done says that training
 #                           with the same settings (training_settings) finished; other
 #                           settings there are an error: the old model is never reused silently;
-#                           resumed (--resume) when DIR/last.pt shows it was cut off. OPTS are
+#                           resumed (--resume) when DIR/last.pt shows it was cut off; started
+#                           through $train_cmd (cmd.sh) when set, e.g. on Slurm. OPTS are
 #                           --name value pairs
 #   final_model DIR         the model a finished training is used through: its best validation
 #                           epoch (DIR/best.pt), else its last (DIR/last.pt)
@@ -64,7 +65,8 @@ train_once() {
     return 1
   fi
   [ ! -f "$dir/last.pt" ] || resume=(--resume)
-  metricvox-train "$@" --out "$dir" "${resume[@]}" && echo "settings $settings" > "$dir/done"
+  ${train_cmd:-} metricvox-train "$@" --out "$dir" "${resume[@]}" \
+    && echo "settings $settings" > "$dir/done"
 }
 
 # training_settings OPTS...: one hash of what decides a training's result: its options
