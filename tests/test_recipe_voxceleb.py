@@ -6,6 +6,7 @@ parallel jobs to it, as a site's cmd.sh does; otherwise they run here (utils/run
 import filecmp
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -139,6 +140,21 @@ def test_rerun_from_a_middle_stage_skips_finished_work(workdir):
     assert "feats.scp exists, skipping" in proc.stdout
     assert (workdir / "data" / "vox1_test" / "feats.scp").stat().st_mtime_ns == feats_before
     assert (workdir / "exp" / "RESULTS.md").stat().st_mtime_ns >= scores_before
+
+
+def test_a_rerun_with_another_config_never_reuses_the_finished_model(workdir):
+    # The same experiments with one value changed: stage 5 refuses the model trained with the
+    # old settings instead of reporting it as the new one's, and trains nothing.
+    changed = workdir / "conf_changed"
+    shutil.copytree(RECIPE / "conf" / "standin-mini", changed)
+    config = changed / "vgg_random.yaml"
+    config.write_text(config.read_text().replace("embedding_dim: 16", "embedding_dim: 24"))
+    model = workdir / "exp" / "vgg_random" / "last.pt"
+    before = model.stat().st_mtime_ns
+    proc = _run(workdir, "--stage", "5", "--stop-stage", "5", "--confdir", str(changed))
+    assert proc.returncode != 0
+    assert "exp/vgg_random was trained with other settings" in proc.stderr
+    assert model.stat().st_mtime_ns == before
 
 
 def test_unknown_option_is_refused(workdir):
