@@ -29,6 +29,17 @@ def run_tool(*args, stdin=None, check=True, cwd=None):
     return proc
 
 
+def input_error_text(call, *args, **kwargs):
+    """The message of the InputError that ``call(*args, **kwargs)`` raises; a generator it
+    returns is run to its end, since its errors come while it is read."""
+    from metricvox.errors import InputError
+    with pytest.raises(InputError) as error:
+        result = call(*args, **kwargs)
+        if hasattr(result, "__next__"):
+            list(result)
+    return str(error.value)
+
+
 @pytest.fixture
 def tool():
     return run_tool

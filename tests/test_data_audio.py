@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import run_tool
+from conftest import input_error_text as _error, run_tool
 from metricvox.data.audio import iter_audio, read_audio, resample
-from metricvox.errors import InputError
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -15,14 +14,6 @@ needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg
 def _tone(freq, rate, seconds=1.0, amplitude=0.5):
     t = np.arange(int(rate * seconds)) / rate
     return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def _error(call, *args, **kwargs):
-    with pytest.raises(InputError) as error:
-        result = call(*args, **kwargs)
-        if hasattr(result, "__next__"):
-            list(result)
-    return str(error.value)
 
 
 # --- formats ---------------------------------------------------------------------------------

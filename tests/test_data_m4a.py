@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import assert_one_line_error, run_tool
+from conftest import input_error_text as _error, assert_one_line_error, run_tool
 from metricvox.data.audio import iter_audio, read_audio
-from metricvox.errors import InputError
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -43,14 +42,6 @@ def _m4a(tmp_path, name="x", rate=16000, seconds=3.0, channels=1, extra=()):
 def _cli_decode(path, channels=1):
     """The ffmpeg CLI's float decode: (samples x channels)."""
     return np.frombuffer(_ffmpeg("-i", path, "-f", "f32le", "-"), "<f4").reshape(-1, channels)
-
-
-def _error(call, *args, **kwargs):
-    with pytest.raises(InputError) as error:
-        result = call(*args, **kwargs)
-        if hasattr(result, "__next__"):
-            list(result)
-    return str(error.value)
 
 
 def test_in_process_decode_equals_the_ffmpeg_cli(tmp_path):
