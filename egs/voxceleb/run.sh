@@ -4,6 +4,7 @@
 # supervised VGG baselines, and the multi-metric ResNet-50-SE (multi-metric-speaker-verification).
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--nj J] [--device cuda|cpu]
 #            [--ubm-subsample N] [--ivector-train-utts N|all] [--confdir DIR]
+#            [--train-set vox2_dev|vox1_dev] [--dev-speakers N]
 # --corpus names a directory holding VoxCeleb as distributed (vox1/wav/..., vox1/veri_test.txt,
 # vox2/dev/aac/...). Without it, stage 0 generates a synthetic stand-in corpus in that same
 # layout and every stage runs on it with the quick settings of conf/standin-SIZE/, so the
