@@ -17,18 +17,18 @@ from metricvox.io import read_matrix_dict
 RATE = 16000
 
 
-def _save_checkpoint(path, model_name, model_config, mel_bins):
+def _save_checkpoint(path, model_name, model_config, mel_bins=None):
     """An untrained network saved as metricvox-train saves one (its weights do not matter:
     the API and the tools are compared on the same file)."""
     from metricvox.nnet.models import build_model
     from metricvox.nnet.training.checkpoints import Checkpoint, rng_states, save_checkpoint
     from metricvox.nnet.training.config import validate_config
     from metricvox.nnet.training.data import feature_settings
+    features = {"type": "fbank", "options": {"num-mel-bins": mel_bins, "dither": 0}} if mel_bins else {}
     config = validate_config({
         "model": {"name": model_name, **model_config}, "loss": {"name": "angleproto"}, "epochs": 1,
         "sampler": {"classes_per_batch": 2, "per_class": 2},
-        "input": {"source": "wav", "crop_frames": 40,
-                  "features": {"type": "fbank", "options": {"num-mel-bins": mel_bins, "dither": 0}}}})
+        "input": {"source": "wav" if mel_bins else "feats", "crop_frames": 40, "features": features}})
     torch.manual_seed(0)
     model = build_model(model_name, **model_config)
     save_checkpoint(Checkpoint(
@@ -151,7 +151,10 @@ def test_bad_files_are_one_line_errors(files, tmp_path):
         with pytest.raises(InputError, match=re.escape(message)):
             model.embed(audio)
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), tmp_path / "script.pt")
-    for path, message in [(tmp_path / "script.pt", "not a model file metricvox can load"),
+    _save_checkpoint(tmp_path / "feats.pt", "thin_resnet34", {"freq_bins": 40, "embedding_dim": 16})
+    for path, message in [(tmp_path / "feats.pt", "the model was trained on stored features and its "
+                                                  "checkpoint holds no feature settings"),
+                          (tmp_path / "script.pt", "not a model file metricvox can load"),
                           (tmp_path / "none.pt", "no such model file"),
                           (files / "plda.npz", "not a model file metricvox can load")]:
         with pytest.raises(InputError, match=re.escape(f"{path}: {message}")):
