@@ -94,6 +94,7 @@ def read_cuts(cuts_path):
 
 
 def _no_whitespace(value, what, where):
+    value = str(value)
     if not value or any(c.isspace() for c in value):
         raise InputError(f"{what} {value!r} is empty or holds whitespace (Kaldi tables cannot "
                          "hold it)", *where)
@@ -178,7 +179,7 @@ def data_dir_tables(recordings, supervisions):
         _no_whitespace(supervision.speaker, f"speaker of supervision '{supervision.id}'", where)
         recording = by_id[supervision.recording_id][0]
         segments[supervision.id] = (recording.id, *_times(supervision, recording, where))
-        utt2spk[supervision.id] = supervision.speaker
+        utt2spk[supervision.id] = str(supervision.speaker)
         texts[supervision.id] = " ".join((supervision.text or "").split())
     if not segments:
         raise InputError("no supervision: a data dir needs utterances", recordings[0][1][0])
