@@ -267,10 +267,29 @@ BAD = {
     "yaml-anchor-bomb": lambda w: ("a: &a ['x','x','x','x','x','x','x','x','x']\n"
                                    + "".join(f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
                                              for p, c in zip("abcdefgh", "bcdefghi"))).encode(),
+    "lhotse-recordings": lambda w: _lhotse_manifest(w, "recordings"),
+    "lhotse-supervisions": lambda w: _lhotse_manifest(w, "supervisions", 0.5),
+    "lhotse-supervision-past-end": lambda w: _lhotse_manifest(w, "supervisions", 98.0),
     "nan-acc": lambda w: b"80\nnan\n79\n",
     "nan-scores": lambda w: _nan_first_score(w),
     "scores-dup": lambda w: ((w / "scores").read_text() + (w / "scores").read_text().splitlines(True)[0]).encode(),
 }
+
+
+def _lhotse_manifest(world, kind, end=None):
+    """A lhotse manifest, as lhotse writes it, of the recording spk0-utt0 or of one supervision
+    of it from 0 to ``end`` s."""
+    import tempfile
+    from lhotse import Recording, RecordingSet, SupervisionSegment, SupervisionSet
+    with tempfile.TemporaryDirectory() as temp:
+        path = os.path.join(temp, "m.jsonl")
+        if kind == "recordings":
+            RecordingSet.from_recordings([Recording.from_file(world / "wav/spk0-utt0.wav")]).to_file(path)
+        else:
+            SupervisionSet.from_segments([SupervisionSegment("spk0-utt0", "spk0-utt0", 0.0, end,
+                                                             speaker="spk0")]).to_file(path)
+        with open(path, "rb") as stream:
+            return stream.read()
 
 
 def _first_segment_times(world, times):
@@ -618,6 +637,16 @@ SPECIAL_CASES = [
     _c("validate-data-dir", "binary-utt2spk", "{T}/d", ("d", "copy:data"), ("d/utt2spk", "binary"),
        names=("utt2spk",)),
     _c("validate-data-dir", "valid", "{F}/data", expect="ok"),
+    _c("import-lhotse", "valid", "--recordings {T}/r.jsonl --supervisions {T}/s.jsonl {T}/d",
+       ("r.jsonl", "lhotse-recordings"), ("s.jsonl", "lhotse-supervisions"), expect="ok"),
+    _c("import-lhotse", "supervision-past-the-end", "--recordings {T}/r.jsonl --supervisions "
+       "{T}/s.jsonl {T}/d", ("r.jsonl", "lhotse-recordings"), ("s.jsonl", "lhotse-supervision-past-end"),
+       names=("s.jsonl:1",)),
+    _c("import-lhotse", "garbage-recordings", "--recordings {T}/r.jsonl --supervisions {T}/s.jsonl "
+       "{T}/d", ("r.jsonl", "garbage"), ("s.jsonl", "lhotse-supervisions"), names=("r.jsonl:1",)),
+    _c("export-lhotse", "valid", "{F}/data {T}/r.jsonl.gz {T}/s.jsonl", expect="ok"),
+    _c("export-lhotse", "binary-utt2spk", "{T}/d {T}/r.jsonl.gz {T}/s.jsonl", ("d", "copy:data"),
+       ("d/utt2spk", "binary"), names=("utt2spk",)),
     _c("fix-data-dir", "binary-utt2spk", "{T}/d", ("d", "copy:data"), ("d/utt2spk", "binary"),
        names=("utt2spk",)),
     _c("fix-data-dir", "segments-nan", "{T}/d", ("d", "copy:data_seg"), ("d/segments", "segments-nan"),

@@ -106,6 +106,13 @@ def test_a_crafted_checkpoint_runs_nothing(inputs, tmp_path, marker, reader):
     assert_one_line_error(proc, "refused", "nothing was run")
 
 
+def test_a_crafted_checkpoint_runs_nothing_through_the_python_api(tmp_path, marker):
+    from metricvox.api import InputError, load_model
+    with pytest.raises(InputError, match="model.pt: refused: .* nothing was run"):
+        load_model(crafted_checkpoint(tmp_path / "model.pt", marker))
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize("reader", range(4))
 def test_a_checkpoint_of_format_1_is_refused_on_one_line(inputs, tmp_path, reader):
     model = format1_checkpoint(tmp_path / "old.pt")

@@ -25,6 +25,9 @@ UTTERANCE_TABLES = {
 FIELD_COUNTS = {**UTTERANCE_TABLES, "wav.scp": (2, None), "segments": (4, 4), "spk2utt": (2, None)}
 # The order tables are written in: wav.scp and segments before what refers to them.
 TABLE_NAMES = ["wav.scp", "segments", *UTTERANCE_TABLES, "spk2utt"]
+# Written when given, but neither loaded nor removed when absent: keyed by recording, as
+# wav.scp with segments, and checked by validation against it.
+RECORDING_TABLES = ["reco2dur"]
 
 
 class DataDir:
@@ -123,7 +126,7 @@ def write_data_dir(tables, dest):
     # The tables appear together (a full disk changes nothing); a directory made for them
     # goes again if they cannot be written.
     with output_dir(dest), OutputGroup() as outputs:
-        for name in TABLE_NAMES:
+        for name in TABLE_NAMES + RECORDING_TABLES:
             if name in tables:
                 outputs.open(os.path.join(dest, name)).writelines(format_row(row) + "\n" for row in tables[name])
     for name in TABLE_NAMES:
