@@ -122,16 +122,17 @@ def _settings_html(runs):
 
 
 def _timings_html(times):
-    """A row per finished stage, in the order they ran, and a total per run."""
-    rows, totals = [], {}
+    """A row per finished stage, in the order they ran, each run's rows followed by their sum."""
+    runs = {}
     for record in times:
-        rows.append([html.escape(record.run), html.escape(record.stage),
-                     _minutes(record.wall_seconds), _minutes(record.cpu_seconds)])
-        wall, cpu = totals.get(record.run, (0, 0))
-        totals[record.run] = (wall + record.wall_seconds, cpu + record.cpu_seconds)
-    for run, (wall, cpu) in totals.items():
-        rows.append([html.escape(run), "<strong>all</strong>", f"<strong>{_minutes(wall)}</strong>",
-                     f"<strong>{_minutes(cpu)}</strong>"])
+        runs.setdefault(record.run, []).append(record)
+    rows = []
+    for run, records in runs.items():
+        rows += [[html.escape(run), html.escape(r.stage), _minutes(r.wall_seconds),
+                  _minutes(r.cpu_seconds)] for r in records]
+        rows.append([html.escape(run), "<strong>all</strong>"]
+                    + [f"<strong>{_minutes(sum(seconds))}</strong>" for seconds in
+                       zip(*((r.wall_seconds, r.cpu_seconds) for r in records))])
     note = ("<p>Wall and CPU time of each stage as run.sh measured it (CPU: this machine's, "
             "not that of jobs sent to a cluster); a rerun stage skips finished work.</p>")
     return note + html_table(["run started (UTC)", "stage", "wall", "CPU"], rows,
