@@ -153,7 +153,7 @@ _PAGE = string.Template("""<!DOCTYPE html>
 <title>$title</title>
 <style>
 body { font: 15px/1.45 system-ui, sans-serif; color: #1d1d1f; margin: 0 auto; padding: 1em 2em;
-       max-width: 1200px; }
+       max-width: 1500px; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.6em; }
 nav a { margin-right: 1em; }

@@ -48,6 +48,9 @@ def html_table(header, rows, numeric_columns=None):
         numeric = _NUMBER.match(cell) if numeric_columns is None else column in numeric_columns
         return ('<td class="num">' if numeric else "<td>") + f"{cell}</td>"
 
+    # A header such as 'list_test_hard2 minDCF(p=0.01)' may break before its '(' too, so
+    # that a wide table of short numbers still fits the page.
+    header = [cell.replace("(", "<wbr>(") for cell in header]
     lines = ['<div class="table"><table>',
              "<thead><tr>" + "".join(f"<th>{cell}</th>" for cell in header) + "</tr></thead>",
              "<tbody>"]
