@@ -233,7 +233,10 @@ def test_html_tool_reports_bad_input_in_one_line(exp, tmp_path):
     assert_one_line_error(proc, "gone.png", "cannot open figure")
     (tmp_path / "fake.png").write_text("<svg></svg>")
     proc = run_tool("metricvox-html-report", results, out, tmp_path / "fake.png", check=False)
-    assert_one_line_error(proc, "fake.png", "not a PNG file")
+    assert_one_line_error(proc, "fake.png", "not a whole PNG file")
+    (tmp_path / "cut.png").write_bytes(figure.read_bytes()[:-100])
+    proc = run_tool("metricvox-html-report", results, out, tmp_path / "cut.png", check=False)
+    assert_one_line_error(proc, "cut.png", "not a whole PNG file")
     (tmp_path / "times.tsv").write_text("run\tstage\twall_seconds\tcpu_seconds\nr1\t1\t3\n")
     proc = run_tool("metricvox-html-report", "--stage-times", tmp_path / "times.tsv", results, out,
                     check=False)

@@ -23,13 +23,14 @@ from metricvox.reports.markdown_html import html_table, markdown_html
 
 SETTINGS_HEADER = ("run", "option", "value")
 STAGE_TIMES_HEADER = ("run", "stage", "wall_seconds", "cpu_seconds")
-# Suffix: (MIME type, how the file's first bytes must look).
+# Suffix: (MIME type, whether bytes are a whole file of the type: its first and last bytes).
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 FIGURE_TYPES = {
-    "png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
-    "jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    "jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    "svg": ("image/svg+xml", lambda head: b"<svg" in head),
+    "png": ("image/png", lambda data: data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(_PNG_END)),
+    "jpg": ("image/jpeg", lambda data: data.startswith(b"\xff\xd8\xff") and data.endswith(b"\xff\xd9")),
+    "svg": ("image/svg+xml", lambda data: b"<svg" in data[:4096] and data.rstrip().endswith(b"</svg>")),
 }
+FIGURE_TYPES["jpeg"] = FIGURE_TYPES["jpg"]
 
 
 @dataclass
@@ -88,14 +89,15 @@ def figure_uri(path):
     if suffix not in FIGURE_TYPES:
         raise InputError(f"unsupported figure type '.{suffix}': expected one of "
                          f"{', '.join('.' + s for s in FIGURE_TYPES)}", path)
-    mime, looks_right = FIGURE_TYPES[suffix]
+    mime, is_whole = FIGURE_TYPES[suffix]
     try:
         with open(path, "rb") as stream:
             data = stream.read()
     except OSError as error:
         raise InputError(f"cannot open figure: {error.strerror}", path) from None
-    if not looks_right(data[:4096]):
-        raise InputError(f"not a {suffix.upper()} file (its first bytes say otherwise)", path)
+    if not is_whole(data):
+        raise InputError(f"not a whole {suffix.upper()} file (its first or last bytes are not "
+                         "those of one: another format, or cut short)", path)
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
