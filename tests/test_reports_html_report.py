@@ -212,6 +212,9 @@ def test_report_renders_and_holds_the_results_tables_numbers(exp, tmp_path):
     blocks = _code_blocks(results)
     assert page.pres[:len(blocks)] == blocks and "Tukey HSD" in blocks[0]
 
+    # RESULTS.md's text is escaped, never markup; nested items are nested lists.
+    assert ("<li>trials: 40, of which 20 targets &lt;all&gt; &amp; more<ul><li>nested item</li></ul>"
+            in (exp / "report.html").read_text())
     # Self-contained: the figures are data: URIs, the links point inside the page.
     assert all(link.startswith(("data:image/", "#")) for link in page.links), page.links
     assert sum(link.startswith("data:image/png;base64,") for link in page.links) == 1

@@ -10,7 +10,7 @@ holding ``<`` or ``&`` shows as it reads and never becomes markup.
 import html
 import re
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _ITEM = re.compile(r"^( *)[-*]\s+(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NUMBER = re.compile(r"^[-+–]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?$|^[-–]$")
