@@ -143,6 +143,7 @@ def test_recipe_runs_end_to_end_and_reports_the_papers_tables(workdir):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     report = (workdir / "exp" / "RESULTS.md").read_text()
     assert report in proc.stdout
+    assert "<h3>Table IV: verification EER" in (workdir / "exp" / "report.html").read_text()
     # Stage 2 separated every set into 16 kHz vocals, with the tracks' names.
     for name in ("train", "valid", "test_seen", "test_unseen"):
         mix = (workdir / "data" / name / "wav.scp").read_text().split()[::2]

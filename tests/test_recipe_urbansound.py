@@ -53,6 +53,9 @@ def test_recipe_runs_end_to_end_and_reports_every_table(workdir):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     report = (workdir / "exp" / "RESULTS.md").read_text()
     assert report in proc.stdout
+    page = (workdir / "exp" / "report.html").read_text()    # its figures embedded
+    for figure in ("roc_gmm.png", "roc_svm.png", "box_systems.png", "ins.png"):
+        assert f"<figcaption>exp/results/{figure}</figcaption>" in page, figure
     for heading in ("Table I: MFCC + GMM", "Table II: MFCC + SVM", "Table III: metric learning",
                     "Tukey HSD between margins", "Tukey HSD between input lengths",
                     "Baselines against the selected network", "Index of non-stationarity"):

@@ -152,6 +152,27 @@ def test_each_stage_and_the_whole_run_report_wall_and_cpu_time(tmp_path):
     assert proc.returncode != 0 and proc.stdout == ""
 
 
+def test_stages_record_their_times_and_the_runs_settings_for_the_html_report(tmp_path):
+    script = tmp_path / "recipe.sh"
+    script.write_text(f"set -euo pipefail\nstage=1\nstop_stage=3\nname=\n"
+                      f". {UTILS}/parse_options.sh\n. {UTILS}/stage_helpers.sh\n"
+                      "for n in 1 2 3; do if run_stage $n; then sleep 0.6; fi; done\n")
+    for args in (["--name", "a\tb\nc"], ["--stage", "3"]):
+        assert subprocess.run(["bash", "recipe.sh", *args], cwd=tmp_path).returncode == 0
+    settings = [line.split("\t") for line in (tmp_path / "exp/run_settings.tsv").read_text().splitlines()]
+    first, second = settings[1][0], settings[-1][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first)
+    assert settings == [["run", "option", "value"],
+                        [first, "command", "recipe.sh --name $'a\\tb\\nc'"], [first, "stage", "1"],
+                        [first, "stop_stage", "3"], [first, "name", "a b c"],
+                        [second, "command", "recipe.sh --stage 3"], [second, "stage", "3"],
+                        [second, "stop_stage", "3"], [second, "name", ""]]
+    times = [line.split("\t") for line in (tmp_path / "exp/stage_times.tsv").read_text().splitlines()]
+    assert times[0] == ["run", "stage", "wall_seconds", "cpu_seconds"]
+    assert [row[:2] for row in times[1:]] == [[first, "1"], [first, "2"], [first, "3"], [second, "3"]]
+    assert all(row[2] in ("0", "1") and row[3] == "0" for row in times[1:]), times
+
+
 def test_final_model_is_the_best_epoch_when_there_is_one(tmp_path):
     (tmp_path / "exp").mkdir()
     (tmp_path / "exp" / "last.pt").write_text("")

@@ -73,6 +73,11 @@ def test_recipe_runs_end_to_end_and_reports_every_system(workdir):
         # Tiny data and one epoch: the numbers only have to be sane, not good.
         assert all(0.0 <= eer <= 100.0 for eer in values[0::2])
         assert all(0.0 <= dcf <= 1.0 + 1e-9 for dcf in values[1::2])
+    # exp/report.html: the same table, a DET plot per list embedded, the run's settings.
+    page = (workdir / "exp" / "report.html").read_text()
+    assert all(f"<tr><td>{system}</td>" in page for system in SYSTEMS)
+    assert page.count('<img src="data:image/png;base64,') == len(TRIAL_LISTS)
+    assert "<tr><td>--ubm-subsample</td><td>2</td></tr>" in page
     assert re.search(r"^- vox1_test: \d+ utterances, \d+ speakers$", report, re.M)
     for name in TRIAL_LISTS:  # the report says which list each column is, and its size
         assert re.search(rf"^  - {name}: \S+/vox1/{name}.txt, as data/\S+: \d+ trials$", report, re.M)

@@ -207,4 +207,5 @@ if run_stage 7; then
     local/make_report.py --systems "$systems" --conditions "$(conditions)" exp
   }
   write_report exp/RESULTS.md print_results
+  html_report
 fi

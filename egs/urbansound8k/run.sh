@@ -228,4 +228,10 @@ if run_stage 7; then
       exp/ins/ins.txt.classes
   }
   write_report exp/RESULTS.md print_results
+  # The ROC curves of the three tables' systems; the box plots that were drawn (two systems
+  # at least); the INS per class.
+  html_report exp/results/roc_{gmm,svm,${best}_seed1}.png \
+    $(for name in systems margins lengths margin_length; do
+        [ ! -f exp/results/box_$name.png ] || echo exp/results/box_$name.png; done) \
+    exp/results/ins.png
 fi

@@ -8,17 +8,25 @@
 # The script's options are the variables it assigns before it sources this file. Its file is
 # $0, or $0's base name when the script has changed to its own directory (a recipe's
 # `cd "$(dirname "$0")"`) and was started by a path relative to another one.
-_mv_usage() {
-  local script=$0 name
+# recipe_options prints their names (stage_helpers.sh records their values with each run).
+recipe_options() {
+  local script=$0
   [ -f "$script" ] || script=${0##*/}
+  awk '/^[[:space:]]*\.[[:space:]].*parse_options\.sh/ { exit }
+      /^[a-z][a-z0-9_]*=/ { sub(/=.*/, ""); if (!seen[$0]++) print }' "$script"
+}
+_mv_usage() {
+  local _mv_option
   echo "usage: $0 [options]" >&2
   echo "options (current values):" >&2
-  for name in $(awk '/^[[:space:]]*\.[[:space:]].*parse_options\.sh/ { exit }
-      /^[a-z][a-z0-9_]*=/ { sub(/=.*/, ""); if (!seen[$0]++) print }' "$script"); do
-    echo "  --${name//_/-} ${!name-}" >&2
+  for _mv_option in $(recipe_options); do
+    echo "  --${_mv_option//_/-} ${!_mv_option-}" >&2
   done
 }
 
+# The command line as typed, quoted for the shell (recorded with each run).
+recipe_command_line=$(printf '%q ' "$0" "$@")
+recipe_command_line=${recipe_command_line% }
 while [ $# -gt 0 ]; do
   case "$1" in
     --help|-h) _mv_usage; exit 0 ;;

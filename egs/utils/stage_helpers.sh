@@ -1,7 +1,9 @@
 # Sourced by a recipe after its options are parsed: the glue of its numbered stages.
 #   run_stage N             true when stage N is within --stage .. --stop-stage; prints the
 #                           wall and CPU time of the stage before it, and at a successful end
-#                           that of the last stage and of the whole run
+#                           that of the last stage and of the whole run; appends those of each
+#                           stage to exp/stage_times.tsv and, at the run's first stage, its
+#                           command line and options (parse_options.sh) to exp/run_settings.tsv
 #   train_once DIR OPTS...  metricvox-train OPTS --out DIR, unless DIR/done says that training
 #                           with the same settings (training_settings) finished; other
 #                           settings there are an error: the old model is never reused silently;
@@ -15,14 +17,38 @@
 #                           succeeded (every command in it, as under set -e), and never half written.
 #                           Call it as a command of its own: inside an if or a || list bash turns
 #                           set -e off for everything it runs, CMD's commands included.
+#   html_report FIGURE...   exp/report.html: exp/RESULTS.md, the FIGUREs embedded, the runs'
+#                           settings and stage times (metricvox-html-report)
 
 run_stage() {
   [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ] || return 1
   [ "${_stage_running:-}" != "$1" ] || return 0
   _stage_report
   _stage_running=$1 _stage_wall=$SECONDS _stage_cpu=$(_cpu_ticks)
-  [ -n "${_run_cpu:-}" ] || _run_cpu=$_stage_cpu _run_wall=$SECONDS _first_ran=$1
+  [ -n "${_run_cpu:-}" ] || { _run_cpu=$_stage_cpu _run_wall=$SECONDS _first_ran=$1; _record_settings; }
   _last_ran=$1
+}
+
+# The records metricvox-html-report reads: tab-separated, a header line, a run named by its
+# start time (UTC). A tab or newline in a value becomes a space.
+_settings_tsv=exp/run_settings.tsv
+_times_tsv=exp/stage_times.tsv
+_record() {   # FILE HEADER FIELD...
+  local file=$1 header=$2 fields=() field
+  shift 2
+  [ -s "$file" ] || echo "$header" > "$file"
+  for field; do fields+=("${field//[$'\t\n']/ }"); done
+  (IFS=$'\t'; echo "${fields[*]}") >> "$file"
+}
+_record_settings() {
+  local _mv_option   # not a name a recipe's option could have: ${!_mv_option} is its value
+  _run_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  mkdir -p "$(dirname $_settings_tsv)"
+  _record $_settings_tsv $'run\toption\tvalue' "$_run_started" command "${recipe_command_line:-$0}"
+  declare -F recipe_options > /dev/null || return 0
+  for _mv_option in $(recipe_options); do
+    _record $_settings_tsv $'run\toption\tvalue' "$_run_started" $_mv_option "${!_mv_option-}"
+  done
 }
 
 # The time each stage took, printed when the next one starts and, for the last one, when
@@ -38,7 +64,10 @@ _minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 _stage_report() {
   [ -n "${_stage_running:-}" ] || return 0
   local cpu=$((($(_cpu_ticks) - _stage_cpu) / _clock_ticks))
-  echo "# stage $_stage_running took $(_minutes $((SECONDS - _stage_wall))) wall, $(_minutes $cpu) CPU"
+  local wall=$((SECONDS - _stage_wall))
+  echo "# stage $_stage_running took $(_minutes $wall) wall, $(_minutes $cpu) CPU"
+  _record $_times_tsv $'run\tstage\twall_seconds\tcpu_seconds' "$_run_started" "$_stage_running" \
+    $wall $cpu
   _stage_running=
 }
 _run_report() {
@@ -105,4 +134,11 @@ write_report() {
     return $status
   fi
   mv "$out.tmp" "$out" && cat "$out"
+}
+
+html_report() {
+  local times=()
+  [ ! -f $_times_tsv ] || times=(--stage-times $_times_tsv)
+  metricvox-html-report --settings $_settings_tsv "${times[@]}" exp/RESULTS.md exp/report.html "$@"
+  echo "# report: $PWD/exp/report.html (open it in a browser)"
 }

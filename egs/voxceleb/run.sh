@@ -292,4 +292,5 @@ if run_stage 8; then
     metricvox-results-table --wide "${tables[@]}"
   }
   write_report exp/RESULTS.md print_results
+  html_report $(for pair in $(trial_lists); do echo exp/results/det_${pair%%:*}.png; done)
 fi

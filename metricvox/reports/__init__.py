@@ -1,2 +1,3 @@
 """Results as the papers report them: classification reports over folds, ROC and box plots,
-Tukey HSD between systems, and Markdown tables of verification and singer results."""
+Tukey HSD between systems, Markdown tables of verification and singer results, and a recipe's
+results as one self-contained HTML page."""

@@ -1,5 +1,7 @@
 """Box plots of several systems' results (e.g. balanced accuracies over folds and seeds)."""
 
+import textwrap
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -16,7 +18,9 @@ def plot_boxes(systems, path, ylabel="balanced accuracy (%)", title=None):
     axes.set_ylabel(ylabel)
     axes.grid(True, axis="y", linewidth=0.4)
     if title:
-        axes.set_title(title)
+        # Wrapped to the figure's width (about 9 characters an inch): a narrow plot of few
+        # systems would cut a long title at both edges.
+        axes.set_title(textwrap.fill(title, width=int(9 * figure.get_figwidth())))
     for label in axes.get_xticklabels():
         label.set_rotation(30 if len(systems) > 4 else 0)
         label.set_horizontalalignment("right" if len(systems) > 4 else "center")
