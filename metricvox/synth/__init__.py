@@ -19,19 +19,20 @@ KINDS = {"voxceleb": voxceleb, "singer": singer, "urbansound": urbansound, "musa
 
 
 def sized(kind, size, overrides=None):
-    """The Size of ``kind`` called ``size``, with ``overrides`` ({field: positive int}) applied."""
+    """The Size of ``kind`` called ``size``, with ``overrides`` ({count field: positive int}) applied."""
     module = KINDS[kind]
     if size not in module.SIZES:
         raise InputError(f"unknown size {size!r}; expected one of {', '.join(module.SIZES)}")
     overrides = dict(overrides or {})
-    fields = [f.name for f in dataclasses.fields(module.Size)]
+    base = module.SIZES[size]
+    counts = [f.name for f in dataclasses.fields(base) if type(getattr(base, f.name)) is int]
     for name, value in overrides.items():
-        if name not in fields:
-            raise InputError(f"corpus kind {kind!r} has no size setting {name!r}; its settings: "
-                             f"{', '.join(fields)}")
+        if name not in counts:
+            raise InputError(f"corpus kind {kind!r} has no count setting {name!r}; its settings: "
+                             f"{', '.join(counts)}")
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise InputError(f"{name} must be a positive integer, got {value!r}")
-    return dataclasses.replace(module.SIZES[size], **overrides)
+    return dataclasses.replace(base, **overrides)
 
 
 def make_corpus(kind, size, seed, out, nj=1, overrides=None):
