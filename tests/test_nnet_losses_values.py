@@ -356,20 +356,96 @@ def test_angleproto_eq4_learnable_w_b():
     assert {n for n, _ in loss.named_parameters()} == {"w", "b"}
 
 
-def test_ge2e_softmax_with_own_centroid_excluding_self():
-    emb, labels = batch()
-    loss = build_loss("ge2e", init_w=10.0, init_b=-5.0).double()
+def ge2e_reference(emb, w, b, normalised, method):
+    """Wan et al.'s Eqs. 1 and 5-9 in loops: mean per-utterance loss over the batch."""
     g = groups(emb)
-    centroids = [mean_vec(utts) for utts in g]
+    averaged = [[unit(e) for e in utts] if normalised else utts for utts in g]
     total = 0.0
     for j, utts in enumerate(g):
         for i, e in enumerate(utts):
-            logits = []
+            similarities = []
             for k in range(N):
-                c = mean_vec(utts[:i] + utts[i + 1:]) if k == j else centroids[k]
-                logits.append(10.0 * cos(e, c) - 5.0)
-            total += cross_entropy(logits, j)
-    assert loss(emb, labels).loss.item() == pytest.approx(total / (N * M), rel=1e-10)
+                others = averaged[k][:i] + averaged[k][i + 1:] if k == j else averaged[k]
+                similarities.append(w * cos(unit(e), mean_vec(others)) + b)    # Eqs. 5, 8, 9
+            if method == "softmax":                                             # Eq. 6
+                total += cross_entropy(similarities, j)
+            else:                                                               # Eq. 7
+                sigmoid = [1 / (1 + math.exp(-s)) for s in similarities]
+                total += 1 - sigmoid[j] + max(s for k, s in enumerate(sigmoid) if k != j)
+    return total / (N * M)
+
+
+@pytest.mark.parametrize("centroids", ["normalised", "raw"])
+@pytest.mark.parametrize("method", ["softmax", "contrast"])
+def test_ge2e_with_own_centroid_excluding_self(centroids, method):
+    emb, labels = batch()
+    emb = emb * torch.linspace(0.5, 3.0, N * M, dtype=torch.float64).unsqueeze(1)  # unequal norms
+    loss = build_loss("ge2e", init_w=10.0, init_b=-5.0, centroids=centroids, method=method).double()
+    expected = ge2e_reference(emb, 10.0, -5.0, centroids == "normalised", method)
+    assert loss(emb, labels).loss.item() == pytest.approx(expected, rel=1e-10)
+
+
+# 2 speakers x 2 utterances in 2-d, chosen so that every cosine is a simple number. Unit
+# directions: a1 (1, 0), a2 (0, 1), b1 (-1, 0), b2 (0, -1); the norms differ (2, 1, 1, 3),
+# which matters only to the raw centroids.
+TINY = torch.tensor([[2.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -3.0]], dtype=torch.float64)
+TINY_LABELS = torch.tensor([7, 7, 9, 9])
+W, B = 2.0, -1.0
+
+
+def tiny_similarities(centroids):
+    """(S_own, S_other) per utterance a1, a2, b1, b2, worked by hand.
+
+    Own class (M = 2): c_j^(-i) is the other utterance, at 90 degrees: cos 0, S = b.
+    normalised: c_A = (1/2, 1/2), c_B = -(1/2, 1/2); every utterance is at 135 degrees
+    from the other class's centroid: cos -1/sqrt(2).
+    raw: c_A = ((2, 0) + (0, 1)) / 2 = (1, 1/2), direction (2, 1)/sqrt(5);
+    c_B = ((-1, 0) + (0, -3)) / 2 = -(1/2, 3/2), direction -(1, 3)/sqrt(10):
+    a1.c_B -1/sqrt(10), a2.c_B -3/sqrt(10), b1.c_A -2/sqrt(5), b2.c_A -1/sqrt(5).
+    """
+    if centroids == "normalised":
+        other = [-1 / math.sqrt(2)] * 4
+    else:
+        other = [-1 / math.sqrt(10), -3 / math.sqrt(10), -2 / math.sqrt(5), -1 / math.sqrt(5)]
+    return [(B, W * c + B) for c in other]
+
+
+@pytest.mark.parametrize("centroids", ["normalised", "raw"])
+def test_ge2e_softmax_eq6_on_a_batch_worked_by_hand(centroids):
+    # Eq. 6: -S_own + log(exp(S_own) + exp(S_other)) = log(1 + exp(S_other - S_own)).
+    expected = sum(math.log1p(math.exp(other - own)) for own, other in tiny_similarities(centroids)) / 4
+    loss = build_loss("ge2e", init_w=W, init_b=B, centroids=centroids).double()
+    out = loss(TINY, TINY_LABELS)
+    assert out.loss.item() == pytest.approx(expected, rel=1e-12)
+    if centroids == "normalised":   # every term is log(1 + exp(-w/sqrt(2)))
+        assert out.loss.item() == pytest.approx(math.log1p(math.exp(-W / math.sqrt(2))), rel=1e-12)
+
+
+@pytest.mark.parametrize("centroids", ["normalised", "raw"])
+def test_ge2e_contrast_eq7_on_a_batch_worked_by_hand(centroids):
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x))
+    # Eq. 7 with one other class: 1 - sigmoid(S_own) + sigmoid(S_other).
+    expected = sum(1 - sigmoid(own) + sigmoid(other) for own, other in tiny_similarities(centroids)) / 4
+    loss = build_loss("ge2e", init_w=W, init_b=B, centroids=centroids, method="contrast").double()
+    assert loss(TINY, TINY_LABELS).loss.item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_ge2e_default_is_the_papers_normalised_softmax_form():
+    default = build_loss("ge2e", init_w=W, init_b=B).double()(TINY, TINY_LABELS).loss.item()
+    assert default == pytest.approx(math.log1p(math.exp(-W / math.sqrt(2))), rel=1e-12)
+
+
+def test_ge2e_w_is_kept_positive():
+    # w clamped to (almost) 0: every S is b, so each softmax term is log 2.
+    loss = build_loss("ge2e", init_w=-3.0, init_b=B).double()
+    assert loss(TINY, TINY_LABELS).loss.item() == pytest.approx(math.log(2), abs=1e-5)
+
+
+@pytest.mark.parametrize("option", [{"centroids": "unit"}, {"method": "triplet"}])
+def test_ge2e_bad_option_values(option):
+    with pytest.raises(InputError, match="ge2e"):
+        build_loss("ge2e", **option)
 
 
 # ---- pair BCE -------------------------------------------------------------------

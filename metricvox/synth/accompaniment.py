@@ -30,8 +30,9 @@ def _add(out, sound, start_sample):
         out[start_sample:stop] += sound[:stop - start_sample]
 
 
-def render(song, seconds, sample_rate, rng):
-    """``seconds`` of accompaniment at ``sample_rate``, peak about 1."""
+def render(song, seconds, sample_rate, rng, drums=True):
+    """``seconds`` of accompaniment at ``sample_rate``, peak about 1; ``drums=False`` leaves
+    out kick, snare and hi-hat (bass and pad only, as in classical music)."""
     n = int(round(seconds * sample_rate))
     out = np.zeros(n)
     beat = song.beat_seconds
@@ -52,19 +53,25 @@ def render(song, seconds, sample_rate, rng):
                 for detune in (-0.08, 0.08):
                     _add(out, levels["pad"] * _tone(midi_to_hz(note + 12 + detune), BEATS_PER_BAR * beat,
                                                     sample_rate, pad_harmonics, 0.2, 2.0 * beat), start)
-        if in_bar in (0, 2):
-            t = np.arange(int(0.3 * sample_rate)) / sample_rate
-            sweep = 2 * np.pi * np.cumsum(50.0 + 100.0 * np.exp(-t / 0.03)) / sample_rate
-            _add(out, levels["kick"] * np.sin(sweep) * np.exp(-t / 0.08), start)
-        else:
-            t = np.arange(int(0.25 * sample_rate)) / sample_rate
-            body = np.sin(2 * np.pi * 190.0 * t) * np.exp(-t / 0.03)
-            _add(out, levels["snare"] * (rng.standard_normal(len(t)) * np.exp(-t / 0.05) + body), start)
-        for half in (0, 1):
-            t = np.arange(int(0.05 * sample_rate)) / sample_rate
-            tick = np.diff(rng.standard_normal(len(t) + 1))  # differencing = high-pass
-            _add(out, levels["hat"] * tick * np.exp(-t / 0.01),
-                 start + int(half * beat / 2 * sample_rate))
+        if drums:
+            _drums(out, levels, in_bar, start, beat, sample_rate, rng)
     highpass = butter(2, 20.0, "highpass", fs=sample_rate, output="sos")
     out = sosfilt(highpass, out)
     return out / (np.max(np.abs(out)) + 1e-12)
+
+
+def _drums(out, levels, in_bar, start, beat, sample_rate, rng):
+    """Kick on beats 1 and 3, snare on 2 and 4, hi-hat on every half beat, from ``start``."""
+    if in_bar in (0, 2):
+        t = np.arange(int(0.3 * sample_rate)) / sample_rate
+        sweep = 2 * np.pi * np.cumsum(50.0 + 100.0 * np.exp(-t / 0.03)) / sample_rate
+        _add(out, levels["kick"] * np.sin(sweep) * np.exp(-t / 0.08), start)
+    else:
+        t = np.arange(int(0.25 * sample_rate)) / sample_rate
+        body = np.sin(2 * np.pi * 190.0 * t) * np.exp(-t / 0.03)
+        _add(out, levels["snare"] * (rng.standard_normal(len(t)) * np.exp(-t / 0.05) + body), start)
+    for half in (0, 1):
+        t = np.arange(int(0.05 * sample_rate)) / sample_rate
+        tick = np.diff(rng.standard_normal(len(t) + 1))  # differencing = high-pass
+        _add(out, levels["hat"] * tick * np.exp(-t / 0.01),
+             start + int(half * beat / 2 * sample_rate))

@@ -8,8 +8,9 @@ import numpy as np
 from scipy.signal import fftconvolve, lfilter
 
 
-def impulse_response(sample_rate, rt60, direct_to_reverberant_db, rng):
-    length = int(sample_rate * min(1.2 * rt60, 1.0)) + 1
+def impulse_response(sample_rate, rt60, direct_to_reverberant_db, rng, max_seconds=1.0):
+    """The direct path at sample 0, then the tail, cut at 1.2 RT60 (72 dB down) or ``max_seconds``."""
+    length = int(sample_rate * min(1.2 * rt60, max_seconds)) + 1
     t = np.arange(length) / sample_rate
     tail = rng.standard_normal(length) * np.exp(-6.9 * t / rt60)
     tail = lfilter([0.6], [1.0, -0.4], tail)  # absorption dulls the tail

@@ -47,11 +47,6 @@ SIZES = {"mini": Size(recordings_per_class=2, occurrences=(1, 1), occurrence_sec
          "small": Size(recordings_per_class=25, occurrences=(1, 2), occurrence_seconds=(2.0, 10.0))}
 
 
-def _pick(rng, table):
-    values, weights = zip(*table)
-    return values[rng.choice(len(values), p=np.array(weights) / sum(weights))]
-
-
 def occurrence(class_name, seconds, sample_rate, channels, salience, rng):
     """One occurrence of the source over ambience: (samples, channels) float."""
     n = int(round(seconds * sample_rate))
@@ -76,7 +71,7 @@ def _write_recording(job):
     """Write the slices of one recording (all its occurrences); returns (name, csv row) pairs."""
     out, class_id, fs_id, fold, seed, size = job
     rng = seeding.stream(seed, "urbansound", fs_id)
-    rate, subtype, channels = _pick(rng, SAMPLE_RATES), _pick(rng, SUBTYPES), _pick(rng, CHANNELS)
+    rate, subtype, channels = (seeding.weighted_choice(rng, t) for t in (SAMPLE_RATES, SUBTYPES, CHANNELS))
     level = rng.uniform(0.3, 0.95)
     position = rng.uniform(0.0, 5.0)
     rows = []

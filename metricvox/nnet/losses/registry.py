@@ -14,6 +14,13 @@ multi-metric paper's combination reads, in an experiment's YAML::
         - {name: softmax, weight: 0.1}
         - {name: triplet, weight: 1.0, mining: semihard, distance: squared}
         - {name: angular, weight: 1.0, alpha: 45}
+
+``ge2e`` is Wan et al.'s form by default (centroids of the L2-normalised embeddings,
+softmax per utterance); ``centroids: raw`` averages the un-normalised outputs instead
+(voxceleb_trainer's form, metricvox's before) and ``method: contrast`` takes the
+paper's contrast loss (Eq. 7)::
+
+    loss: {name: ge2e, centroids: raw, method: softmax, init_w: 10, init_b: -5}
 """
 
 import inspect
