@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+import scipy.io.wavfile
 import soundfile as sf
 
 from metricvox.errors import InputError
@@ -21,8 +22,17 @@ def scaled_to_peak(signal, peak):
 def write_audio(path, signal, sample_rate, subtype="PCM_16", format=None):
     """Write ``signal`` (samples, or samples x channels; floats in [-1, 1])."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    signal = np.clip(signal, -1.0, 1.0)
+    if subtype == "FLOAT" and (format or path.suffix.lstrip(".")).upper() == "WAV":
+        # libsndfile adds a PEAK chunk holding the time of writing to float WAVs, so the
+        # same seed would not give the same bytes; scipy writes the samples alone.
+        try:
+            scipy.io.wavfile.write(path, sample_rate, signal.astype(np.float32))
+        except OSError as error:
+            raise InputError(f"cannot write audio: {error.strerror}", path) from None
+        return
     try:
-        sf.write(str(path), np.clip(signal, -1.0, 1.0), sample_rate, subtype=subtype, format=format)
+        sf.write(str(path), signal, sample_rate, subtype=subtype, format=format)
     except sf.LibsndfileError as error:   # a full disk, say: libsndfile gives no errno
         raise InputError(f"cannot write audio: {error.error_string}", path) from None
 
