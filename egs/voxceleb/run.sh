@@ -3,7 +3,7 @@
 # unsupervised Siamese systems (unsupervised-siamese-speaker-verification) with their
 # supervised VGG baselines, and the multi-metric ResNet-50-SE (multi-metric-speaker-verification).
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--nj J] [--device cuda|cpu]
-#            [--ubm-subsample N] [--ivector-train-utts N|all] [--confdir DIR]
+#            [--ubm-subsample N] [--ivector-train-utts N|all] [--conf-dir DIR]
 #            [--train-set vox2_dev|vox1_dev] [--dev-speakers N]
 # --corpus names a directory holding VoxCeleb as distributed (vox1/wav/..., vox1/veri_test.txt,
 # vox2/dev/aac/...). Without it, stage 0 generates a synthetic stand-in corpus in that same
@@ -32,7 +32,7 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 # corpus, everything (1; all) for the stand-in.
 ubm_subsample=
 ivector_train_utts=     # a count, or all
-confdir=                # the networks' experiment configs; empty: conf, or conf/standin-SIZE
+conf_dir=               # the networks' experiment configs; empty: conf, or conf/standin-SIZE
 dev_speakers=           # with --train-set vox1_dev: its speakers held out for validation
                         # (empty: a tenth of them, at least 2)
 . utils/parse_options.sh
@@ -211,9 +211,9 @@ if run_stage 4; then
   fi
 fi
 
-# train_network EXP DATA [OPTIONS]: the experiment $confdir/EXP.yaml trained on DATA in exp/EXP.
+# train_network EXP DATA [OPTIONS]: the experiment $conf_dir/EXP.yaml trained on DATA in exp/EXP.
 train_network() {
-  train_once exp/$1 --config $confdir/$1.yaml --data "$2" --device "$device" --seed "$seed" "${@:3}"
+  train_once exp/$1 --config "$conf_dir/$1.yaml" --data "$2" --device "$device" --seed "$seed" "${@:3}"
 }
 
 if run_stage 5; then
