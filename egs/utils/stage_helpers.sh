@@ -29,6 +29,9 @@ run_stage() {
 # the recipe ends well; then the whole run's. CPU time is this machine's (the recipe's
 # processes and all they waited for), not that of jobs sent to a cluster.
 _clock_ticks=$(getconf CLK_TCK)
+# utime + stime + cutime + cstime of the recipe's shell: the sum of getrusage's RUSAGE_SELF
+# and RUSAGE_CHILDREN (bench/scale_rehearsal.py's figure); bash's `times` prints it too, but
+# inside $( ) for the subshell only.
 _cpu_ticks() {
   local fields
   read -r -a fields < /proc/$$/stat   # $$ is the recipe's shell, also inside $( )
