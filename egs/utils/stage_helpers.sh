@@ -38,17 +38,19 @@ _cpu_ticks() {
   echo $((fields[13] + fields[14] + fields[15] + fields[16]))
 }
 _minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+# _took WALL_START CPU_TICKS_START: "XmYYs wall, XmYYs CPU" since then.
+_took() {
+  echo "$(_minutes $((SECONDS - $1))) wall, $(_minutes $((($(_cpu_ticks) - $2) / _clock_ticks))) CPU"
+}
 _stage_report() {
   [ -n "${_stage_running:-}" ] || return 0
-  local cpu=$((($(_cpu_ticks) - _stage_cpu) / _clock_ticks))
-  echo "# stage $_stage_running took $(_minutes $((SECONDS - _stage_wall))) wall, $(_minutes $cpu) CPU"
+  echo "# stage $_stage_running took $(_took "$_stage_wall" "$_stage_cpu")"
   _stage_running=
 }
 _run_report() {
   [ "$1" -eq 0 ] && [ -n "${_run_cpu:-}" ] || return 0
   _stage_report
-  local cpu=$((($(_cpu_ticks) - _run_cpu) / _clock_ticks))
-  echo "# stages $_first_ran..$_last_ran took $(_minutes $((SECONDS - _run_wall))) wall, $(_minutes $cpu) CPU"
+  echo "# stages $_first_ran..$_last_ran took $(_took "$_run_wall" "$_run_cpu")"
 }
 trap '_run_report $?' EXIT
 
