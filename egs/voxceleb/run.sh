@@ -279,10 +279,11 @@ if run_stage 8; then
   print_results() {
     echo "# VoxCeleb results ($corpus)"
     echo
-    for name in $(printf '%s\n' $train_set vox1_dev vox1_test | awk '!seen[$0]++'); do
+    for name in $source_sets; do
       echo "- $name: $(wc -l < data/$name/utt2spk) utterances, $(wc -l < data/$name/spk2utt) speakers"
     done
-    echo "- training set: $train_set; trial lists (the columns below), as given with VoxCeleb1:"
+    echo "- training set: $train_set ($(wc -l < data/$train_set/spk2utt) speakers); trial lists" \
+      "(the columns below), as given with VoxCeleb1:"
     for pair in $(trial_lists); do
       echo "  - ${pair%%:*}: $corpus/vox1/${pair%%:*}.txt, as ${pair#*:}: $(wc -l < ${pair#*:}) trials"
     done
