@@ -112,7 +112,7 @@ fi
 
 if run_stage 4; then
   echo "=== stage 4: Thin ResNet34 + SAP with each loss: $systems"
-  configs=$conf_dir
+  configs=$conf_dir   # by an absolute path: the trainings run from data/CONDITION
   [[ $configs == /* ]] || configs=$PWD/$configs
   train_condition() {
     for exp in $systems; do
