@@ -178,18 +178,18 @@ def make_corpus(args, corpus, data):
     subprocess.run(["metricvox-fix-data-dir", str(out)], check=True)   # spk2utt
 
 
-def rehearsal_confdir(work, batches_per_epoch):
+def rehearsal_conf_dir(work, batches_per_epoch):
     """The papers' network configs (conf/), each trained for one epoch, perhaps cut short."""
-    confdir = work / "conf-rehearsal"
-    confdir.mkdir(exist_ok=True)
+    conf_dir = work / "conf-rehearsal"
+    conf_dir.mkdir(exist_ok=True)
     for source in sorted((RECIPE / "conf").glob("*.yaml")):
         config = yaml.safe_load(source.read_text())
         if config.get("epochs", 1) != 0:
             config["epochs"] = 1
             if batches_per_epoch:
                 config["batches_per_epoch"] = batches_per_epoch
-        (confdir / source.name).write_text(yaml.safe_dump(config, sort_keys=False))
-    return confdir
+        (conf_dir / source.name).write_text(yaml.safe_dump(config, sort_keys=False))
+    return conf_dir
 
 
 def bytes_under(path):
@@ -212,7 +212,7 @@ def measured(command, log_path, env):
     return figures
 
 
-def run_stage(stage, args, work, env, confdir):
+def run_stage(stage, args, work, env, conf_dir):
     log_path = work / f"stage{stage}.log"
     if stage == 0:
         command = [sys.executable, str(Path(__file__).resolve()), "--make-corpus-only",
@@ -222,7 +222,7 @@ def run_stage(stage, args, work, env, confdir):
         options = [f"--{o.split('=', 1)[0]}={o.split('=', 1)[1]}" for o in args.recipe_option]
         command = ["bash", str(work / "run.sh"), "--corpus", str(work / "corpus"),
                    "--stage", str(stage), "--stop-stage", str(stage), "--nj", str(args.nj),
-                   "--seed", str(args.seed), "--confdir", str(confdir), *options]
+                   "--seed", str(args.seed), "--conf-dir", str(conf_dir), *options]
     before = bytes_under(work)
     figures = measured(command, log_path, env)
     figures["disk"] = bytes_under(work) - before
@@ -285,12 +285,12 @@ def main():
     args.work = work
     env = dict(os.environ, PATH=f"{REPO / 'bin'}:{os.environ['PATH']}",
                PYTHONPATH=f"{REPO}:{os.environ.get('PYTHONPATH', '')}".rstrip(":"))
-    confdir = rehearsal_confdir(work, args.batches_per_epoch)
+    conf_dir = rehearsal_conf_dir(work, args.batches_per_epoch)
     rows = []
     try:
         for stage in args.stages:
             print(f"stage {stage}: {STAGES[stage]}", file=sys.stderr, flush=True)
-            rows.append((stage, run_stage(stage, args, work, env, confdir)))
+            rows.append((stage, run_stage(stage, args, work, env, conf_dir)))
             print(f"  {rows[-1][1]['wall']:.1f} s", file=sys.stderr, flush=True)
             (work / "rehearsal.md").write_text(table(args, rows, work) + "\n")
     finally:

@@ -25,8 +25,10 @@ form :func:`ordered_map`):
 - Each worker's BLAS and torch get ``cores // nj`` threads, so nj workers share the cores.
 """
 
+import atexit
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import pickle
 import signal
@@ -203,6 +205,18 @@ def _context():
     # The tool's own imports (torch...) are made once in the server, not once per worker.
     context.set_forkserver_preload(["__main__", __name__])
     return context
+
+
+@atexit.register
+def _stop_server():
+    """Stop the fork server, if one was started, and wait for it. The workers are its
+    children and it reaps them, so their CPU time reaches this process's RUSAGE_CHILDREN
+    (the CPU time /usr/bin/time, the recipes' stage lines and the benches report) only
+    through the server, which multiprocessing itself never waits for. ``_stop`` is
+    CPython's (private) way to do both."""
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    if server is not None and hasattr(server, "_stop"):
+        server._stop()
 
 
 @contextlib.contextmanager

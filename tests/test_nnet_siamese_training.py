@@ -15,6 +15,7 @@ from metricvox.nnet.crop_sources import FeatureCrops
 from metricvox.nnet.extraction import Embedder
 from metricvox.nnet.mined_datasets import PairCropDataset, TripletCropDataset, collate_triplets
 from metricvox.nnet.shuffled_sampler import ShuffledBatchSampler
+from metricvox.nnet.training.loop import train
 
 BINS, CROP = 8, 16   # the VGG encoder's smallest input keeps the runs fast
 SMALL_VGG = {"freq_bins": BINS, "embedding_dim": 16, "hidden_dim": 32, "attention_dim": 16}
@@ -173,6 +174,19 @@ def test_a_sampler_that_does_not_fit_the_model_is_a_one_line_error(corpus, tmp_p
     proc = run_tool("metricvox-train", "--config", config, "--data", d, "--out", tmp_path / "x",
                     check=False)
     assert_one_line_error(proc, message)
+
+
+def test_a_batch_of_more_pairs_than_the_list_has_names_the_key_to_lower(corpus, tmp_path):
+    d, _ = corpus
+    pairs = len((d / "pairs").read_text().splitlines())
+    config = _config(tmp_path / "big.yaml",
+                     sampler={"name": "pairs", "list": str(d / "pairs"), "batch_size": pairs + 1})
+    with pytest.raises(InputError) as error:
+        train(config, d, tmp_path / "x")
+    assert str(error.value) == (f"{config}: config 'sampler.batch_size' is {pairs + 1}, but the "
+                                f"training data have only {pairs} pairs in {d}/pairs: set it to "
+                                f"{pairs} or fewer")
+    assert not (tmp_path / "x").exists()
 
 
 def test_siamese_backend_needs_a_siamese_checkpoint(corpus, triplet_run, tmp_path):

@@ -95,6 +95,18 @@ def test_the_number_of_classes_comes_from_the_data_not_the_config(tmp_path, feat
     assert not (tmp_path / "exp").exists()
 
 
+def test_a_batch_of_more_classes_than_the_data_have_names_the_key_to_lower(tmp_path, feats_dir):
+    # A P x K batch of 5 speakers on data of 4 (the fixture's): refused before any training.
+    config = write_config(tmp_path / "big.yaml",
+                          base_config(sampler={"classes_per_batch": 5, "per_class": 2}))
+    proc = run_tool("metricvox-train", "--config", config, "--data", feats_dir,
+                    "--out", tmp_path / "exp", check=False)
+    assert_one_line_error(proc, f"{config}: config 'sampler.classes_per_batch' is 5, but the "
+                          "training data have only 4 classes (labels of utt2spk): set it to 4 "
+                          "or fewer")
+    assert not (tmp_path / "exp").exists()
+
+
 def test_resuming_on_data_with_more_speakers_is_one_line(tmp_path, feats_dir):
     config = write_config(tmp_path / "c.yaml", base_config(epochs=1))
     train(config, feats_dir, tmp_path / "exp")

@@ -142,6 +142,8 @@ def test_run_config_sets_loss_length_and_validation(workdir, tmp_path):
     proc = _local(workdir, "make_nnet_config.py", "--loss", "aamsoftmax", "--seconds", "3",
                   "--validation-data", "data/fold4_valid", RECIPE / "conf" / "mobilenet.yaml", out)
     assert proc.returncode == 0, proc.stderr
+    assert out.read_text().startswith(f"# made from {RECIPE / 'conf' / 'mobilenet.yaml'} by "
+                                      "local/make_nnet_config.py: change settings there\n")
     config = yaml.safe_load(out.read_text())
     assert config["loss"] == {"name": "aamsoftmax"}
     assert config["input"]["crop_seconds"] == 3.0

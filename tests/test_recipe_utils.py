@@ -29,9 +29,9 @@ def test_parse_options_sets_known_variables_and_refuses_others(tmp_path):
 
 # Each recipe's options (set before it parses them) and one variable it sets only afterwards.
 RECIPE_OPTIONS = {
-    "voxceleb": (["--stage 0", "--standin-size small", "--mining-k "], "--eval-set"),
-    "singer5057": (["--stage 0", "--separate true", "--trials-per-singer "], "--systems"),
-    "urbansound8k": (["--stage 0", "--device cpu", "--ins-per-class "], "--class-list"),
+    "voxceleb": (["--stage 0", "--standin-size small", "--mining-k ", "--conf-dir "], "--eval-set"),
+    "singer5057": (["--stage 0", "--separate true", "--trials-per-singer ", "--conf-dir "], "--systems"),
+    "urbansound8k": (["--stage 0", "--device cpu", "--ins-per-class ", "--conf-dir "], "--class-list"),
 }
 
 
@@ -48,6 +48,32 @@ def test_recipe_help_lists_its_options_from_any_working_directory(recipe, tmp_pa
             assert f"  {option}" in lines, (cwd, path, option, proc.stderr)
         assert not any(line.startswith(f"  {not_an_option} ") for line in lines), proc.stderr
     assert not list(tmp_path.iterdir())  # --help ran nothing
+
+
+def test_conf_dir_defaults_to_the_settings_of_the_corpus_and_must_exist(tmp_path):
+    for name in ("conf/standin-mini", "conf/standin-small", "my-conf"):
+        (tmp_path / name).mkdir(parents=True)
+
+    def conf_dir(options):
+        return _bash(f"{options}; . {UTILS}/standin.sh; echo $conf_dir", tmp_path)
+
+    assert conf_dir("corpus= standin_size=mini conf_dir=").stdout == "conf/standin-mini\n"
+    assert conf_dir("corpus= standin_size=small conf_dir=").stdout == "conf/standin-small\n"
+    assert conf_dir("corpus=/data/real standin_size=small conf_dir=").stdout == "conf\n"
+    assert conf_dir("corpus=/data/real standin_size=small conf_dir=my-conf").stdout == "my-conf\n"
+    proc = conf_dir("corpus=/data/real standin_size=small conf_dir=conf/standin-big")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == f"bash: --conf-dir conf/standin-big: no such directory (in {tmp_path})\n"
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPE_OPTIONS))
+def test_recipe_refuses_a_conf_dir_that_does_not_exist(recipe, tmp_path):
+    proc = _bash(f"{REPO / 'egs' / recipe / 'run.sh'} --conf-dir {tmp_path}/none --stage 100", tmp_path)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.endswith(f"run.sh: --conf-dir {tmp_path}/none: no such directory "
+                                f"(in {REPO / 'egs' / recipe})\n"), proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+    assert not list(tmp_path.iterdir())
 
 
 def test_run_local_substitutes_job_index_and_logs(tmp_path):

@@ -156,7 +156,7 @@ def test_a_rerun_with_another_config_never_reuses_the_finished_model(workdir):
     config.write_text(config.read_text().replace("embedding_dim: 16", "embedding_dim: 24"))
     model = workdir / "exp" / "vgg_random" / "last.pt"
     before = model.stat().st_mtime_ns
-    proc = _run(workdir, "--stage", "5", "--stop-stage", "5", "--confdir", str(changed))
+    proc = _run(workdir, "--stage", "5", "--stop-stage", "5", "--conf-dir", str(changed))
     assert proc.returncode != 0
     assert "exp/vgg_random was trained with other settings" in proc.stderr
     assert model.stat().st_mtime_ns == before

@@ -4,6 +4,7 @@ The jobs are module-level so that the workers (started from a clean server proce
 not forked from the test) can unpickle them."""
 import multiprocessing
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 
 import pytest
 
+from conftest import REPO
 from metricvox.errors import InputError
 from metricvox.worker_pool import WorkerDied, WorkerPool, WorkerTraceback, ordered_map
 
@@ -155,3 +157,27 @@ def _alive(pid):
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_the_workers_cpu_time_reaches_the_callers_rusage(tmp_path):
+    """What /usr/bin/time and the recipes' stage lines report as a tool's CPU time includes
+    its workers' (each here spins 0.5 s of its own process time)."""
+    script = textwrap.dedent("""
+        import time
+        from metricvox.worker_pool import ordered_map
+
+        def spin(_):
+            start = time.process_time()
+            while time.process_time() - start < 0.5:
+                pass
+
+        if __name__ == "__main__":
+            list(ordered_map(spin, range(2), nj=2))
+        """)
+    (tmp_path / "tool.py").write_text(script)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, str(tmp_path / "tool.py")], check=True,
+                   env=dict(os.environ, PYTHONPATH=str(REPO)))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    assert cpu >= 1.0

@@ -3,11 +3,11 @@
 # metric-learning): Thin ResNet34 + SAP trained with triplet, GE2E, prototypical and angular
 # prototypical losses, on the mixes and on Spleeter-separated vocals; Tables II, III, IV.
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--separate true|false] [--nj J]
-#            [--device cpu|cuda] [--standin-size mini|small] [--seed S]
+#            [--device cpu|cuda] [--standin-size mini|small] [--seed S] [--conf-dir DIR]
 # --corpus names a catalogue laid out as README.md says. Without it, stage 0 generates the
 # synthetic singer stand-in in that layout and the experiments use conf/standin-SIZE/ (fewer
-# systems, few epochs); a real catalogue uses conf/ (the paper's settings). Every stage can
-# be rerun: finished work (whose final output exists) is skipped.
+# systems, few epochs); a real catalogue uses conf/ (the paper's settings), or the configs
+# --conf-dir names. Every stage can be rerun: finished work (whose final output exists) is skipped.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +15,7 @@ stage=0
 stop_stage=100
 corpus=                 # catalogue root; empty: the stand-in under corpus/
 standin_size=small      # mini or small, for the stand-in
+conf_dir=               # the experiment configs; empty: conf, or conf/standin-SIZE
 separate=true           # also run every system on Spleeter-separated vocals (metricvox-separate)
 seed=1
 nj=2
@@ -42,12 +43,12 @@ case $separate in true|false) ;; *) echo "$0: --separate must be true or false" 
 
 sets="train valid test_seen test_unseen"
 test_sets="test_seen test_unseen"
-# The systems are the experiment configs present in $confdir, in the paper's order.
+# The systems are the experiment configs present in $conf_dir, in the paper's order.
 systems=
 for exp in triplet_a0.1 triplet_a0.2 ge2e_m3 ge2e_m4 pnl_m3 pnl_m4 apnl_m3 apnl_m4; do
-  [ -f $confdir/$exp.yaml ] && systems+="$exp "
+  [ -f "$conf_dir/$exp.yaml" ] && systems+="$exp "
 done
-[ -n "$systems" ] || { echo "$0: no experiment config in $confdir" >&2; exit 1; }
+[ -n "$systems" ] || { echo "$0: no experiment config in $conf_dir" >&2; exit 1; }
 # Conditions: mix (the tracks as they are), and the separated vocals unless --separate false.
 conditions() { if $separate; then echo "mix vocals"; else echo mix; fi; }
 # A condition's recording-level data dir of a set.
@@ -111,12 +112,14 @@ fi
 
 if run_stage 4; then
   echo "=== stage 4: Thin ResNet34 + SAP with each loss: $systems"
+  configs=$conf_dir   # by an absolute path: the trainings run from data/CONDITION
+  [[ $configs == /* ]] || configs=$PWD/$configs
   train_condition() {
     for exp in $systems; do
       dir=exp/$1/$exp
       mkdir -p $dir
       # From data/$1, where the configs' validation paths point.
-      (cd data/$1 && train_once "$OLDPWD/$dir" --config "$OLDPWD/$confdir/$exp.yaml" \
+      (cd data/$1 && train_once "$OLDPWD/$dir" --config "$configs/$exp.yaml" \
         --data train_clips --device "$device" --seed "$seed")
     done
   }

@@ -7,10 +7,12 @@
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--classes "a b ..."] [--nj J]
 #            [--device cpu|cuda] [--standin-size mini|small] [--seeds N] [--lengths "1 2 3 4 5"]
 #            [--margins "normsoftmax sphereface amsoftmax aamsoftmax"] [--folds "1 ... 10"]
+#            [--conf-dir DIR]
 # --corpus names UrbanSound8K as distributed (audio/fold1..10, metadata/UrbanSound8K.csv).
 # Without it, stage 0 generates a synthetic stand-in in that layout and every stage runs on
 # it with the quick settings of conf/standin-SIZE/ and fewer margins, lengths, seeds and
-# folds. Every stage can be rerun; finished work (whose final output exists) is skipped.
+# folds; --conf-dir names other settings. Every stage can be rerun; finished work (whose
+# final output exists) is skipped.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,6 +20,7 @@ stage=0
 stop_stage=100
 corpus=                 # UrbanSound8K root; empty: the stand-in corpus under corpus/
 standin_size=small      # mini or small, for the stand-in
+conf_dir=               # the baselines', network's and INS configs; empty: conf, or conf/standin-SIZE
 # Empty: the paper's eight classes (Sec. IV); foreground slices (salience 1) only. The mini
 # stand-in has foreground slices of four of them only.
 classes=
@@ -95,13 +98,13 @@ if run_stage 3; then
   feats=scp:data/all_mfcc275/feats.scp
   for k in $folds; do
     dir=exp/gmm/fold$k
-    [ -f $dir/classes ] || metricvox-train-class-gmms --config $confdir/class_gmm.conf --nj "$nj" \
+    [ -f $dir/classes ] || metricvox-train-class-gmms --config "$conf_dir/class_gmm.conf" --nj "$nj" \
       --utt2label data/fold${k}_train/utt2label $feats $dir
     [ -f $dir/scores ] || metricvox-score-classes --method gmm --model $dir \
       --utts data/fold$k/utt2label $feats $dir/scores
     dir=exp/svm/fold$k
     mkdir -p $dir
-    [ -f $dir/model.npz ] || metricvox-train-class-svm --config $confdir/class_svm.conf \
+    [ -f $dir/model.npz ] || metricvox-train-class-svm --config "$conf_dir/class_svm.conf" \
       --utt2label data/fold${k}_train/utt2label $feats $dir/model.npz
     [ -f $dir/scores ] || metricvox-score-classes --method svm --model $dir/model.npz \
       --utts data/fold$k/utt2label $feats $dir/scores
@@ -119,7 +122,7 @@ if run_stage 4; then
       [ -f $dir/scores ] && continue
       mkdir -p $dir
       [ -f $dir/done ] || local/make_nnet_config.py --loss $margin --seconds $length \
-        --validation-data data/fold${k}_valid $confdir/mobilenet.yaml $dir/run.yaml
+        --validation-data data/fold${k}_valid "$conf_dir/mobilenet.yaml" $dir/run.yaml
       train_once $dir --config $dir/run.yaml --data data/fold${k}_nnet --device "$device" \
         --seed "$seed" --quiet
       # Keep only the model used (2000 runs of 20 epochs would otherwise fill a disk), once
@@ -195,7 +198,7 @@ if run_stage 6; then
       data/all/spk2utt | sort > exp/ins/utts
     utils/filter_scp.sh exp/ins/utts data/all/wav.scp > exp/ins/wav.scp
     utils/filter_scp.sh exp/ins/utts data/all/utt2label > exp/ins/utt2label
-    metricvox-ins --config $confdir/ins.conf --utt2label exp/ins/utt2label --plot exp/ins/ins.png \
+    metricvox-ins --config "$conf_dir/ins.conf" --utt2label exp/ins/utt2label --plot exp/ins/ins.png \
       --quiet scp:exp/ins/wav.scp exp/ins/ins.txt
   fi
   mkdir -p exp/results
@@ -211,7 +214,7 @@ if run_stage 7; then
     echo
     echo "- classes: $classes (foreground slices)"
     echo "- files: $(wc -l < data/all/utt2label); test folds: $folds (train on the nine others)"
-    echo "- network runs: margins $margins; lengths $lengths s; $seeds seed(s); config $confdir/mobilenet.yaml"
+    echo "- network runs: margins $margins; lengths $lengths s; $seeds seed(s); config $conf_dir/mobilenet.yaml"
     echo "- figures: exp/results/roc_*.png (ROC/AUC per class), box_systems.png,"
     echo "  box_margin_length.png, box_margins.png, box_lengths.png (balanced accuracy),"
     echo "  ins.png (INS per class); every run's report: exp/results/*_seed*.txt"

@@ -55,16 +55,22 @@ _record_settings() {
 # the recipe ends well; then the whole run's. CPU time is this machine's (the recipe's
 # processes and all they waited for), not that of jobs sent to a cluster.
 _clock_ticks=$(getconf CLK_TCK)
+# utime + stime + cutime + cstime of the recipe's shell: the sum of getrusage's RUSAGE_SELF
+# and RUSAGE_CHILDREN (bench/scale_rehearsal.py's figure); bash's `times` prints it too, but
+# inside $( ) for the subshell only.
 _cpu_ticks() {
   local fields
   read -r -a fields < /proc/$$/stat   # $$ is the recipe's shell, also inside $( )
   echo $((fields[13] + fields[14] + fields[15] + fields[16]))
 }
 _minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+# _took WALL_START CPU_TICKS_START: "XmYYs wall, XmYYs CPU" since then.
+_took() {
+  echo "$(_minutes $((SECONDS - $1))) wall, $(_minutes $((($(_cpu_ticks) - $2) / _clock_ticks))) CPU"
+}
 _stage_report() {
   [ -n "${_stage_running:-}" ] || return 0
-  local cpu=$((($(_cpu_ticks) - _stage_cpu) / _clock_ticks))
-  local wall=$((SECONDS - _stage_wall))
+  local cpu=$((($(_cpu_ticks) - _stage_cpu) / _clock_ticks)) wall=$((SECONDS - _stage_wall))
   echo "# stage $_stage_running took $(_minutes $wall) wall, $(_minutes $cpu) CPU"
   _record $_times_tsv $'run\tstage\twall_seconds\tcpu_seconds' "$_run_started" "$_stage_running" \
     $wall $cpu
@@ -73,8 +79,7 @@ _stage_report() {
 _run_report() {
   [ "$1" -eq 0 ] && [ -n "${_run_cpu:-}" ] || return 0
   _stage_report
-  local cpu=$((($(_cpu_ticks) - _run_cpu) / _clock_ticks))
-  echo "# stages $_first_ran..$_last_ran took $(_minutes $((SECONDS - _run_wall))) wall, $(_minutes $cpu) CPU"
+  echo "# stages $_first_ran..$_last_ran took $(_took "$_run_wall" "$_run_cpu")"
 }
 trap '_run_report $?' EXIT
 

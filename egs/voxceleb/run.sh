@@ -3,7 +3,7 @@
 # unsupervised Siamese systems (unsupervised-siamese-speaker-verification) with their
 # supervised VGG baselines, and the multi-metric ResNet-50-SE (multi-metric-speaker-verification).
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--nj J] [--device cuda|cpu]
-#            [--ubm-subsample N] [--ivector-train-utts N|all] [--confdir DIR]
+#            [--ubm-subsample N] [--ivector-train-utts N|all] [--conf-dir DIR]
 #            [--train-set vox2_dev|vox1_dev] [--dev-speakers N]
 # --corpus names a directory holding VoxCeleb as distributed (vox1/wav/..., vox1/veri_test.txt,
 # vox2/dev/aac/...). Without it, stage 0 generates a synthetic stand-in corpus in that same
@@ -32,9 +32,10 @@ mining_k=               # clients and impostors per anchor (paper: 10)
 # corpus, everything (1; all) for the stand-in.
 ubm_subsample=
 ivector_train_utts=     # a count, or all
-confdir=                # the networks' experiment configs; empty: conf, or conf/standin-SIZE
+conf_dir=               # the networks' experiment configs; empty: conf, or conf/standin-SIZE
 dev_speakers=           # with --train-set vox1_dev: its speakers held out for validation
-                        # (empty: a tenth of them, at least 2)
+                        # (empty: a tenth of them, at least 2, or as many as a rerun's
+                        # work dir already holds out)
 . utils/parse_options.sh
 . ./path.sh
 . ./cmd.sh
@@ -61,6 +62,16 @@ dev_trials=data/vox1_dev/trials_dev   # a list drawn from VoxCeleb1 dev: early s
 # training set, $dev_speakers of its speakers are held out of it (data/vox1_dev_train is the
 # rest) and the development list is drawn from them alone.
 source_sets=$(printf '%s\n' $train_set vox1_dev vox1_test | awk '!seen[$0]++')
+heldout_speakers=data/vox1_dev/heldout_speakers
+[[ -z $dev_speakers || $dev_speakers =~ ^[1-9][0-9]*$ ]] \
+  || { echo "$0: --dev-speakers must be a positive count, got '$dev_speakers'" >&2; exit 1; }
+# The held-out speakers are drawn once: the trials, the training set and every model follow.
+if [ "$train_set" = vox1_dev ] && [ -n "$dev_speakers" ] && [ -f $heldout_speakers ] \
+    && [ "$(wc -l < $heldout_speakers)" -ne "$dev_speakers" ]; then
+  echo "$0: $heldout_speakers holds out $(wc -l < $heldout_speakers) speakers, not" \
+    "--dev-speakers $dev_speakers; remove data/ and exp/ to draw them again" >&2
+  exit 1
+fi
 if [ "$train_set" = vox1_dev ]; then train_set=vox1_dev_train; fi
 nnet_systems="vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax resnet_multi"
 
@@ -74,7 +85,7 @@ if run_stage 1; then
   echo "=== stage 1: data directories from $corpus"
   [ -f data/vox1_test/trials ] || local/make_voxceleb1.py "$corpus/vox1" data
   [ -f data/vox2_dev/wav.scp ] || [ ! -d "$corpus/vox2" ] || local/make_voxceleb2.py "$corpus/vox2" data
-  if [ $train_set = vox1_dev_train ] && [ ! -f data/vox1_dev/heldout_speakers ]; then
+  if [ $train_set = vox1_dev_train ] && [ ! -f $heldout_speakers ]; then
     all=$(wc -l < data/vox1_dev/spk2utt)
     : "${dev_speakers:=$((all / 10 > 2 ? all / 10 : 2))}"
     if [ "$dev_speakers" -ge "$all" ]; then
@@ -82,15 +93,15 @@ if run_stage 1; then
       exit 1
     fi
     cut -d' ' -f1 data/vox1_dev/spk2utt | LC_ALL=C sort | tail -n "$dev_speakers" \
-      > data/vox1_dev/heldout_speakers.tmp
-    mv data/vox1_dev/heldout_speakers.tmp data/vox1_dev/heldout_speakers
+      > $heldout_speakers.tmp
+    mv $heldout_speakers.tmp $heldout_speakers
     echo "validation on $dev_speakers of the $all VoxCeleb1 dev speakers, held out of training"
   fi
   if [ ! -f $dev_trials ]; then
     dev_source=data/vox1_dev
     if [ $train_set = vox1_dev_train ]; then
       dev_source=data/vox1_dev_heldout
-      [ -d $dev_source ] || metricvox-subset-data-dir --spk-list data/vox1_dev/heldout_speakers \
+      [ -d $dev_source ] || metricvox-subset-data-dir --spk-list $heldout_speakers \
         data/vox1_dev $dev_source
     fi
     metricvox-make-trials --per-utterance 2 --seed "$seed" $dev_source $dev_trials
@@ -127,7 +138,7 @@ if run_stage 2; then
   # Training on VoxCeleb1 dev: its speakers but the held-out ones, with their features.
   if [ $train_set = vox1_dev_train ]; then
     [ -f data/vox1_dev/train_speakers ] || LC_ALL=C comm -23 \
-      <(cut -d' ' -f1 data/vox1_dev/spk2utt | LC_ALL=C sort) data/vox1_dev/heldout_speakers \
+      <(cut -d' ' -f1 data/vox1_dev/spk2utt | LC_ALL=C sort) $heldout_speakers \
       > data/vox1_dev/train_speakers
     for input in "" _mel80 _spec161; do
       [ -f data/vox1_dev_train$input/feats.scp ] || metricvox-subset-data-dir \
@@ -211,9 +222,9 @@ if run_stage 4; then
   fi
 fi
 
-# train_network EXP DATA [OPTIONS]: the experiment $confdir/EXP.yaml trained on DATA in exp/EXP.
+# train_network EXP DATA [OPTIONS]: the experiment $conf_dir/EXP.yaml trained on DATA in exp/EXP.
 train_network() {
-  train_once exp/$1 --config $confdir/$1.yaml --data "$2" --device "$device" --seed "$seed" "${@:3}"
+  train_once exp/$1 --config "$conf_dir/$1.yaml" --data "$2" --device "$device" --seed "$seed" "${@:3}"
 }
 
 if run_stage 5; then
@@ -279,10 +290,11 @@ if run_stage 8; then
   print_results() {
     echo "# VoxCeleb results ($corpus)"
     echo
-    for name in $(printf '%s\n' $train_set vox1_dev vox1_test | awk '!seen[$0]++'); do
+    for name in $source_sets; do
       echo "- $name: $(wc -l < data/$name/utt2spk) utterances, $(wc -l < data/$name/spk2utt) speakers"
     done
-    echo "- training set: $train_set; trial lists (the columns below), as given with VoxCeleb1:"
+    echo "- training set: $train_set ($(wc -l < data/$train_set/spk2utt) speakers); trial lists" \
+      "(the columns below), as given with VoxCeleb1:"
     for pair in $(trial_lists); do
       echo "  - ${pair%%:*}: $corpus/vox1/${pair%%:*}.txt, as ${pair#*:}: $(wc -l < ${pair#*:}) trials"
     done

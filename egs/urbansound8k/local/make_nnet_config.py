@@ -49,6 +49,9 @@ def main(loss, seconds, validation_data, base, out):
         config["validation"]["data"] = validation_data
     validate_config(config)
     with atomic_write(out, "w") as stream:
+        # An error about this file (e.g. a batch of more classes than the data have) is to
+        # be fixed in the base config, which every run is made from again.
+        stream.write(f"# made from {base} by local/make_nnet_config.py: change settings there\n")
         yaml.safe_dump(config, stream, default_flow_style=None, sort_keys=False)
 
 

@@ -85,6 +85,22 @@ def build_dataset(config, data_dir, seed=0):
     return dataset, settings, frames
 
 
+def check_batch_fits(config, dataset, config_path=None):
+    """InputError naming the config key to lower when one batch needs more classes (pk) or
+    more mined pairs or triplets than the training data have: a small corpus run with a
+    large corpus's settings fails here, before anything is trained."""
+    sampler = config["sampler"]
+    if sampler["name"] == "pk":
+        key, needed = "classes_per_batch", sampler["classes_per_batch"]
+        available, what = len(dataset.classes), f"classes (labels of {config['input']['labels']})"
+    else:
+        key, needed = "batch_size", sampler["batch_size"]
+        available, what = len(dataset), f"{sampler['name']} in {sampler['list']}"
+    if needed > available:
+        raise InputError(f"config 'sampler.{key}' is {needed}, but the training data have only "
+                         f"{available} {what}: set it to {available} or fewer", config_path)
+
+
 def build_batches(config, dataset, seed=0):
     """(batch sampler, collate function or None for the default) of the configured sampler."""
     sampler = config["sampler"]

@@ -28,7 +28,8 @@ from metricvox.nnet.models import build_model
 from metricvox.nnet.training.checkpoints import (Checkpoint, load_checkpoint, load_model_weights,
                                                  restore_rng_states, rng_states, save_checkpoint)
 from metricvox.nnet.training.config import load_config
-from metricvox.nnet.training.data import build_batches, build_dataset, describe_batches
+from metricvox.nnet.training.data import (build_batches, build_dataset, check_batch_fits,
+                                          describe_batches)
 from metricvox.device import resolve_device
 from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
 from metricvox.nnet.training.loader import TrainingLoader
@@ -113,13 +114,14 @@ def check_sampler_fits(config, model):
 class Run:
     """The objects of one training run, built from a config and a data dir."""
 
-    def __init__(self, config, data_dir, device, seed, group):
+    def __init__(self, config, data_dir, device, seed, group, config_path=None):
         self.config = config
         self.device = device
         self.group = group
         self.seed = seed
         torch.manual_seed(seed)
         self.dataset, self.features, self.crop_frames = build_dataset(config, data_dir, seed)
+        check_batch_fits(config, self.dataset, config_path)
         self.model_name, self.model_config = named_options(config["model"])
         self.model = build_model(self.model_name, **self.model_config).to(device)
         check_sampler_fits(config, self.model)
@@ -275,8 +277,8 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
                 logging.getLogger("metricvox").setLevel(logging.WARNING)
                 logging_to = contextlib.nullcontext()
             with logging_to:
-                return _train(config, data_dir, out_dir, checkpoint, init, init_checkpoint, device,
-                              seed, group)
+                return _train(config, config_path, data_dir, out_dir, checkpoint, init,
+                              init_checkpoint, device, seed, group)
         except BaseException as error:
             # A run that fails before its first checkpoint leaves no experiment dir behind
             # (a later failure keeps the checkpoints, for --resume).
@@ -288,8 +290,9 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
             raise
 
 
-def _train(config, data_dir, out_dir, checkpoint, init, init_checkpoint, device, seed, group):
-    run = Run(config, data_dir, device, seed, group)
+def _train(config, config_path, data_dir, out_dir, checkpoint, init, init_checkpoint, device,
+           seed, group):
+    run = Run(config, data_dir, device, seed, group, config_path)
     if checkpoint is not None:
         run.restore(checkpoint, os.path.join(out_dir, "last.pt"))
         log.info("resuming %s after epoch %d", out_dir, run.epoch)
