@@ -183,8 +183,10 @@ def _wait_for_group_to_end(pgid, timeout=120):
 
 def test_killed_mid_stage_a_rerun_finishes_without_redoing_or_leaving_partial_files(workdir):
     """Killed in stage 5 (a network half trained), the recipe reruns to the end: finished
-    stages and finished experiments are not redone, and no temporary file is left."""
+    stages and finished experiments are not redone, no temporary file is left, and the
+    networks trained again with the same seed on the same machine report the same figures."""
     later = ("siamese_triple", "vgg_softmax", "vgg_amsoftmax")
+    first_rows = _report_rows(workdir, later + ("siamese_fusion",))
     for exp in later:
         subprocess.run(["rm", "-rf", str(workdir / "exp" / exp)], check=True)
     for scores in (workdir / "exp" / "scores").iterdir():
@@ -216,7 +218,14 @@ def test_killed_mid_stage_a_rerun_finishes_without_redoing_or_leaving_partial_fi
     assert (workdir / "exp" / "siamese_triple" / "done").exists()
     leftovers = [p for p in after if p.name.endswith(".tmp") or p.name.startswith(".")]
     assert not leftovers, leftovers
-    assert "| siamese_triple |" in (workdir / "exp" / "RESULTS.md").read_text()
+    assert _report_rows(workdir, later + ("siamese_fusion",)) == first_rows
+
+
+def _report_rows(workdir, systems):
+    rows = [line for line in (workdir / "exp" / "RESULTS.md").read_text().splitlines()
+            if line.startswith(tuple(f"| {system} |" for system in systems))]
+    assert len(rows) == len(systems), rows
+    return rows
 
 
 def test_readme_examples_run_as_written_on_the_recipes_outputs(workdir):
