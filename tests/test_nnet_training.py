@@ -194,6 +194,16 @@ def test_two_runs_with_one_seed_write_the_same_bytes(tmp_path, feats_dir):
     assert "segments_per_second" not in load_checkpoint(tmp_path / "a" / "last.pt").history[0]
 
 
+def test_the_number_of_data_workers_does_not_change_the_trained_model(tmp_path, feats_dir):
+    # Every crop is drawn from its own seed, whichever worker process reads it.
+    for workers in (0, 2):
+        config = write_config(tmp_path / f"w{workers}.yaml", base_config(epochs=1, workers=workers))
+        train(config, feats_dir, tmp_path / f"w{workers}", seed=5)
+    a, b = (load_checkpoint(tmp_path / f"w{w}" / "last.pt") for w in (0, 2))
+    for name, tensor in a.model_state.items():
+        assert torch.equal(tensor, b.model_state[name]), name
+
+
 def test_batches_per_epoch_cuts_each_epoch_short(tmp_path, feats_dir):
     # 4 speakers x 4 utterances in batches of 3 x 2: more than one batch per full epoch.
     train(write_config(tmp_path / "full.yaml", base_config(epochs=1)), feats_dir, tmp_path / "f")

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from conftest import REPO
+from readme_blocks import indented_blocks
 from slurm_cluster import slurm_usable
 
 RECIPE = REPO / "egs" / "voxceleb"
@@ -187,8 +188,10 @@ def _wait_for_group_to_end(pgid, timeout=120):
 
 def test_killed_mid_stage_a_rerun_finishes_without_redoing_or_leaving_partial_files(workdir):
     """Killed in stage 5 (a network half trained), the recipe reruns to the end: finished
-    stages and finished experiments are not redone, and no temporary file is left."""
+    stages and finished experiments are not redone, no temporary file is left, and the
+    networks trained again with the same seed on the same machine report the same figures."""
     later = ("siamese_triple", "vgg_softmax", "vgg_amsoftmax")
+    first_rows = _report_rows(workdir, later + ("siamese_fusion",))
     for exp in later:
         subprocess.run(["rm", "-rf", str(workdir / "exp" / exp)], check=True)
     for scores in (workdir / "exp" / "scores").iterdir():
@@ -220,4 +223,38 @@ def test_killed_mid_stage_a_rerun_finishes_without_redoing_or_leaving_partial_fi
     assert (workdir / "exp" / "siamese_triple" / "done").exists()
     leftovers = [p for p in after if p.name.endswith(".tmp") or p.name.startswith(".")]
     assert not leftovers, leftovers
-    assert "| siamese_triple |" in (workdir / "exp" / "RESULTS.md").read_text()
+    assert _report_rows(workdir, later + ("siamese_fusion",)) == first_rows
+
+
+def _report_rows(workdir, systems):
+    rows = [line for line in (workdir / "exp" / "RESULTS.md").read_text().splitlines()
+            if line.startswith(tuple(f"| {system} |" for system in systems))]
+    assert len(rows) == len(systems), rows
+    return rows
+
+
+def test_readme_examples_run_as_written_on_the_recipes_outputs(workdir):
+    """README's tool examples, in order, in the recipe's directory after its run: a block that
+    starts with ``# NAME.yaml`` is that file, a block of metricvox commands (after an optional
+    ``cd egs/voxceleb``) runs as one bash script. Blocks of other commands (install, run.sh,
+    Slurm, benchmarks) are run by other tests or not here."""
+    blocks = indented_blocks((REPO / "README.md").read_text())
+    ran = written = 0
+    for block in blocks:
+        first = block.splitlines()[0]
+        if re.fullmatch(r"# [\w.-]+\.yaml\b.*", first):
+            (workdir / first.split()[1].rstrip(":")).write_text(block + "\n")
+            written += 1
+            continue
+        script = re.sub(r"\Acd egs/voxceleb\n", "", block)
+        if not script.startswith("metricvox-"):
+            continue
+        proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=workdir,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, (script, proc.stderr[-3000:])
+        if "metricvox-compute-eer" in script:
+            assert re.search(r"^EER: [\d.]+%$", proc.stdout, re.M), (script, proc.stdout)
+        ran += 1
+    assert ran >= 3 and written >= 1, (ran, written)
+    assert (workdir / "exp" / "angleproto" / "last.pt").is_file()
+    assert (workdir / "exp" / "scores_fused").stat().st_size > 0
