@@ -1,7 +1,8 @@
 """The training run: ``train(config_path, data_dir, out_dir, ...)``, one epoch at a time.
 
 Each epoch draws N x M crops per batch (PK sampling), steps the optimiser once per
-batch and the schedule once per epoch, and then writes ``epoch_<n>.pt`` and
+batch (its forward and backward in chunks of ``micro_batch`` crops when the config sets
+it, :mod:`.micro_batch`) and the schedule once per epoch, and then writes ``epoch_<n>.pt`` and
 ``last.pt`` in the experiment directory (see :mod:`.checkpoints`). ``resume``
 continues from ``last.pt`` exactly as if the run had not stopped: the sampler's
 draw depends only on (seed, epoch) and every generator state is restored.
