@@ -33,7 +33,7 @@ from metricvox.nnet.training.data import build_batches, build_dataset, describe_
 from metricvox.device import resolve_device
 from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
 from metricvox.nnet.training.loader import TrainingLoader
-from metricvox.nnet.training.micro_batch import micro_batch_step, needs_chunks
+from metricvox.nnet.training.micro_batch import micro_batch_step, model_output, needs_chunks
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
 from metricvox.nnet.training.validation import Validator, best_so_far
 from metricvox.progress import progress, set_quiet
@@ -93,10 +93,7 @@ class TrainingStep(torch.nn.Module):
         self.loss = loss
 
     def forward(self, features, labels):
-        # A pair batch is (first, second): the double-branch model scores the two sides.
-        if isinstance(features, (list, tuple)):
-            return self.loss(self.model(*features), labels)
-        return self.loss(self.model(features), labels)
+        return self.loss(model_output(self.model, features), labels)
 
 
 def check_sampler_fits(config, model):

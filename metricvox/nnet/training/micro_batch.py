@@ -95,7 +95,8 @@ def micro_batch_step(model, loss, features, labels, crops, scale=lambda tensor: 
     return _gradient_cache(model, loss, features, labels, crops, scale, autocast)
 
 
-def _forward(model, features):
+def model_output(model, features):
+    """The model on a batch: embeddings, or the pair scores of a (first, second) batch."""
     # A pair batch is (first, second): the double-branch model scores the two sides.
     return model(*features) if isinstance(features, (list, tuple)) else model(features)
 
@@ -106,7 +107,7 @@ def _accumulated(model, loss, features, labels, crops, scale, autocast):
     logits, targets = [], []
     for rows in chunks(features, crops):
         with autocast():
-            output = loss(_forward(model, rows_of(features, rows)), labels[rows])
+            output = loss(model_output(model, rows_of(features, rows)), labels[rows])
         share = (rows.stop - rows.start) / items
         scale(output.loss * share).backward()
         total = total + output.loss.detach() * share
