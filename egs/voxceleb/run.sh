@@ -10,6 +10,11 @@
 # layout and every stage runs on it with the quick settings of conf/standin-SIZE/, so the
 # data preparation below is the one real data gets. Every stage can be rerun; finished work
 # (whose final output exists) is skipped, and an interrupted training resumes.
+# Memory: on CPU one training step of the paper-width networks (conf/) takes up to ~13 GB.
+# To stay under ~3.5 GiB, train from a copy of conf/ (--conf-dir) whose network configs add
+# `micro_batch: 8` (vgg_*, siamese_*) or `micro_batch: 16` (resnet_*): the same step, in
+# chunks of that many crops; batch norm then normalises by each chunk's statistics
+# (metricvox/nnet/training/micro_batch.py; figures: bench/train_memory.py).
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -14,6 +14,11 @@ utterance per speaker is a clear error rather than a NaN.
 
 The pair loss of the double-branch Siamese network (``bce``) is the exception:
 it takes one probability per pair and its 0/1 label (see :mod:`.bce`).
+
+A loss that is the mean of one term per row (or pair), with no coupling between
+rows, sets ``rows_independent = True``: training in micro batches then accumulates
+it chunk by chunk instead of caching the embeddings' gradient
+(:mod:`metricvox.nnet.training.micro_batch`).
 """
 
 from dataclasses import dataclass, field

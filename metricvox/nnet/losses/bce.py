@@ -17,6 +17,8 @@ from .batch import LossOutput
 
 
 class PairBCELoss(torch.nn.Module):
+    rows_independent = True  # a mean of per-pair terms: micro batches accumulate it
+
     def forward(self, probabilities, labels):
         probabilities = probabilities.reshape(-1)
         if labels.dim() != 1 or labels.shape[0] != probabilities.shape[0]:

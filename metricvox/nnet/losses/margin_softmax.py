@@ -34,6 +34,8 @@ from .batch import LossOutput, check_embeddings
 class MarginSoftmaxLoss(torch.nn.Module):
     """A pytorch-metric-learning margin head, returning its logits for accuracy."""
 
+    rows_independent = True  # a mean of per-row terms: micro batches accumulate it
+
     def __init__(self, head):
         super().__init__()
         self.head = head

@@ -12,6 +12,8 @@ from .batch import LossOutput, check_embeddings
 
 
 class SoftmaxLoss(torch.nn.Module):
+    rows_independent = True  # a mean of per-row terms: micro batches accumulate it
+
     def __init__(self, embedding_dim, num_classes):
         super().__init__()
         self.classifier = torch.nn.Linear(embedding_dim, num_classes)

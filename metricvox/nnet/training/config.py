@@ -24,6 +24,12 @@ One file per experiment, copied into the experiment directory::
     epochs: 30                 # 0: save the initialised model untrained (a random-init baseline)
     batches_per_epoch: 200     # optional: stop each epoch after this many (global) batches, for a
                                # timing or smoke run (bench/scale_rehearsal.py); default: all
+    micro_batch: 16            # optional: run each batch's forward and backward in chunks of at
+                               # most this many crops (a pair counts two) to bound the memory;
+                               # the step is the batch's (accumulated, or a gradient cache for
+                               # losses that couple the batch: micro_batch.py); batch norm in
+                               # train mode then normalises by each chunk's statistics. Default
+                               # 0: the whole batch at once. Not under torchrun
     workers: 2                 # data loader processes
     validation: {data: data/vox1_test, metric: eer, trials: data/vox1_test/trials, patience: 5}
                                # optional; see validation.py
@@ -59,6 +65,7 @@ SCHEMA = {
     "schedule": {"name": "none", "every_epochs": 10, "factor": 0.95, "min_lr": 0.0},
     "epochs": None,
     "batches_per_epoch": 0,
+    "micro_batch": 0,
     "workers": 0,
     "validation": {"data": None, "metric": None, "trials": None, "patience": None},
 }
@@ -197,8 +204,9 @@ def validate_config(raw):
         config["epochs"] = _positive(config["epochs"], "epochs")
     if config["workers"] != 0:
         config["workers"] = _positive(config["workers"], "workers")
-    if config["batches_per_epoch"] != 0:
-        config["batches_per_epoch"] = _positive(config["batches_per_epoch"], "batches_per_epoch")
+    for key in ("batches_per_epoch", "micro_batch"):
+        if config[key] != 0:
+            config[key] = _positive(config[key], key)
 
     source = config["input"]
     if source["source"] not in SOURCES:

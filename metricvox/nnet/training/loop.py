@@ -1,7 +1,8 @@
 """The training run: ``train(config_path, data_dir, out_dir, ...)``, one epoch at a time.
 
 Each epoch draws N x M crops per batch (PK sampling), steps the optimiser once per
-batch and the schedule once per epoch, and then writes ``epoch_<n>.pt`` and
+batch (its forward and backward in chunks of ``micro_batch`` crops when the config sets
+it, :mod:`.micro_batch`) and the schedule once per epoch, and then writes ``epoch_<n>.pt`` and
 ``last.pt`` in the experiment directory (see :mod:`.checkpoints`). ``resume``
 continues from ``last.pt`` exactly as if the run had not stopped: the sampler's
 draw depends only on (seed, epoch) and every generator state is restored.
@@ -27,12 +28,13 @@ from metricvox.nnet.losses import build_loss
 from metricvox.nnet.models import build_model
 from metricvox.nnet.training.checkpoints import (Checkpoint, load_checkpoint, load_model_weights,
                                                  restore_rng_states, rng_states, save_checkpoint)
-from metricvox.nnet.training.config import load_config
+from metricvox.nnet.training.config import SCHEMA, load_config
 from metricvox.nnet.training.data import (build_batches, build_dataset, check_batch_fits,
                                           describe_batches)
 from metricvox.device import resolve_device
 from metricvox.nnet.training.distributed import ProcessGroup, ShareOfBatches
 from metricvox.nnet.training.loader import TrainingLoader
+from metricvox.nnet.training.micro_batch import micro_batch_step, model_output, needs_chunks
 from metricvox.nnet.training.schedules import build_optimiser, build_schedule
 from metricvox.nnet.training.validation import Validator, best_so_far
 from metricvox.progress import progress, set_quiet
@@ -69,7 +71,9 @@ def _check_same_run(config, checkpoint, path):
     """A resumed run must use the config it started with (more epochs are allowed)."""
     before = {k: v for k, v in checkpoint.config.items() if k != "epochs"}
     now = {k: v for k, v in config.items() if k != "epochs"}
-    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    # A key added to the schema since the checkpoint was written had its default then.
+    changed = sorted(k for k in set(before) | set(now)
+                     if before.get(k, SCHEMA.get(k)) != now.get(k))
     if changed:
         raise InputError(f"cannot resume: config section(s) {', '.join(changed)} differ from "
                          f"the run's checkpoint", path)
@@ -90,10 +94,7 @@ class TrainingStep(torch.nn.Module):
         self.loss = loss
 
     def forward(self, features, labels):
-        # A pair batch is (first, second): the double-branch model scores the two sides.
-        if isinstance(features, (list, tuple)):
-            return self.loss(self.model(*features), labels)
-        return self.loss(self.model(features), labels)
+        return self.loss(model_output(self.model, features), labels)
 
 
 def check_sampler_fits(config, model):
@@ -177,6 +178,20 @@ class Run:
         self.history = list(checkpoint.history)
         restore_rng_states(checkpoint.rng)
 
+    def autocast(self):
+        return torch.autocast(self.device.type, enabled=self.amp)
+
+    def forward_backward(self, features, labels):
+        """The batch's loss output, its gradients accumulated (in chunks with micro_batch)."""
+        crops = self.config["micro_batch"]
+        if needs_chunks(features, crops):
+            return micro_batch_step(self.model, self.loss, features, labels, crops,
+                                    self.scaler.scale, self.autocast)
+        with self.autocast():
+            output = self.step(features, labels)
+        self.scaler.scale(output.loss).backward()
+        return output
+
     def train_epoch(self):
         """One pass over the sampler's batches; returns the epoch's figures and its speed."""
         self.model.train()
@@ -191,14 +206,12 @@ class Run:
             waited += time.perf_counter() - step_end
             features = _to_device(features, self.device)
             labels = labels.to(self.device, non_blocking=True)
-            with torch.autocast(self.device.type, enabled=self.amp):
-                output = self.step(features, labels)
+            self.optimiser.zero_grad(set_to_none=True)
+            output = self.forward_backward(features, labels)
             if not torch.isfinite(output.loss):
                 raise TrainingFailure(f"training failed: the loss is {output.loss.item()} at "
                                       f"epoch {self.epoch + 1} step {step}; lower the learning "
                                       f"rate or check the features")
-            self.optimiser.zero_grad(set_to_none=True)
-            self.scaler.scale(output.loss).backward()
             self.scaler.step(self.optimiser)
             self.scaler.update()
             batch = labels.shape[0]
@@ -251,6 +264,9 @@ def train(config_path, data_dir, out_dir, resume=False, init=None, device=None, 
     """
     config = load_config(config_path)
     group = ProcessGroup()
+    if config["micro_batch"] and group.active:
+        raise InputError("config 'micro_batch' works in one process only, not under torchrun: "
+                         "leave it out or train without torchrun", config_path)
     device = group.device(resolve_device(device))
     last = os.path.join(out_dir, "last.pt")
     checkpoint = None
