@@ -127,6 +127,8 @@ def test_training_with_every_augmentation_on(tmp_path, wav_dir, corpora):
                          batches_per_epoch=2, augment=everything(corpora, as_classes=True))
     figures = train(write_config(tmp_path / "exp.yaml", config), wav_dir, tmp_path / "exp", device="cpu")
     assert np.isfinite(figures["loss"]) and figures["batches"] == 2
+    assert ("augmentation on the fly: reverb (p 0.5), noise (p 0.5), music (p 0.5), babble (p 0.5), "
+            "speed (as classes), specaugment (p 0.5)") in (tmp_path / "exp" / "train.log").read_text()
     checkpoint = load_checkpoint(tmp_path / "exp" / "last.pt")
     assert len(checkpoint.classes) == 12 and checkpoint.config["augment"]["noise"]["snr"] == [0.0, 15.0]
     assert all(torch.isfinite(t).all() for t in checkpoint.model_state.values() if t.is_floating_point())
@@ -140,3 +142,24 @@ def test_waveform_augmentation_of_stored_features_is_refused_on_one_line(tmp_pat
     assert_one_line_error(proc, f"{path}: config 'augment.noise' changes the audio",
                           "input.source: feats")
     assert not (tmp_path / "exp").exists()
+
+
+def test_specaugment_masks_stored_features_and_leaves_crop_positions_as_they_were(tmp_path):
+    import kaldiio
+
+    from metricvox.nnet.crop_sources import FeatureCrops
+
+    rng = np.random.default_rng(0)
+    feats = {f"s{s}-u{u}": rng.uniform(1, 2, (80, 12)).astype(np.float32) for s in range(2) for u in range(2)}
+    kaldiio.save_ark(str(tmp_path / "feats.ark"), feats, scp=str(tmp_path / "feats.scp"))
+    block = validate_config(base_config(augment={"specaugment": {"probability": 1.0, "max_frames": 5,
+                                                                 "max_bins": 3}}))["augment"]
+    masked = FeatureCrops(tmp_path / "feats.scp", 40, augmentation=build_augmentation(block))
+    plain = FeatureCrops(tmp_path / "feats.scp", 40)
+    for seed in range(4):
+        crop = masked.crop("s1-u0", np.random.default_rng(seed)).numpy()      # dims x frames
+        reference = plain.crop("s1-u0", np.random.default_rng(seed)).numpy()
+        zero = crop == 0
+        assert 1 <= zero.all(axis=0).sum() <= 5 and 1 <= zero.all(axis=1).sum() <= 3   # one band each
+        assert np.array_equal(zero, zero.all(axis=0)[None, :] | zero.all(axis=1)[:, None])
+        assert np.array_equal(crop[~zero], reference[~zero])

@@ -129,7 +129,9 @@ def _check_one(name, given):
 def check_augment(section, source, sampler):
     """The validated ``augment`` block (defaults filled in), or None when nothing is on.
 
-    ``source``: input.source; ``sampler``: sampler.name (speed as classes needs labels)."""
+    ``source``: input.source; ``sampler``: sampler.name (speed as classes needs labels).
+    Keys left out of ``section`` are off."""
+    section = {**augment_schema(), **section}
     on = {name: _check_one(name, section[name]) for name in AUGMENTATIONS
           if section[name] is not None}
     if not on:
@@ -152,3 +154,14 @@ def check_augment(section, source, sampler):
         raise InputError(f"config 'augment.speed.as_classes' makes new classes, which sampler "
                          f"{sampler} has none of: use sampler pk or as_classes: false")
     return {**{corpus: section[corpus] for corpus in CORPORA}, **on}
+
+
+def describe_augment(section):
+    """The augmentations a validated block turns on, in words, for the training log."""
+    parts = []
+    for name in AUGMENTATIONS:
+        options = section.get(name) if section else None
+        if options:
+            drawn = "as classes" if options.get("as_classes") else f"p {options['probability']:g}"
+            parts.append(f"{name} ({drawn})")
+    return ", ".join(parts) or "none"

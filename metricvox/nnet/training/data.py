@@ -21,6 +21,7 @@ import logging
 import os
 
 from metricvox.augment.augmenter import build_augmentation
+from metricvox.augment.config import describe_augment
 from metricvox.augment.speed_classes import SpeedClassDataset
 from metricvox.errors import InputError
 from metricvox.features.extraction import FeatureExtractor
@@ -93,6 +94,8 @@ def build_dataset(config, data_dir, seed=0):
         dataset = LabelledCropDataset(crops, _data_file(data_dir, source["labels"]))
         if augmentation.speed_classes:
             dataset = SpeedClassDataset(dataset, augmentation.speed_classes)
+    if config["augment"]:
+        log.info("augmentation on the fly: %s", describe_augment(config["augment"]))
     return dataset, settings, frames
 
 
