@@ -1,12 +1,12 @@
 """On-the-fly augmentation: what each augmentation adds to the cost of a training crop.
 
-    python bench/augment_speed.py [--crops 60] [--seconds 2]
+    python bench/augment_speed.py [--crops 30] [--seconds 2]
 
 Writes, in a temporary directory, MUSAN- and RIRS_NOISES-layout corpora of noise (10 s
 files), music (30 s), speech (15 s) and room responses (0.5-1 s, 16 kHz), and a wav.scp of
 8 s recordings; then times crops of ``--seconds`` s (80-bin fbank, as metricvox-train
 reads them through WavCrops) with no augmentation (the peer), with each augmentation
-drawn every time, and with all of them drawn every time. For scale it also times a Thin
+drawn every time, and with all of them drawn every time (each the fastest of 5 passes, taken in turn). For scale it also times a Thin
 ResNet34 (angleproto) training step per crop on this CPU. Prints ms per crop and the ratio
 to the plain crop.
 """
@@ -67,12 +67,18 @@ def crops_of(root, augment, frames):
     return WavCrops(root / "data/wav.scp", extractor, frames, augmentation=build_augmentation(block, RATE))
 
 
-def ms_per_crop(source, count):
-    source.crop(source.utterances[0], np.random.default_rng(0))   # warm up (filters, caches)
-    started = time.perf_counter()
-    for seed in range(count):
-        source.crop(source.utterances[seed % len(source.utterances)], np.random.default_rng(seed))
-    return 1000 * (time.perf_counter() - started) / count
+def ms_per_crop(sources, count, rounds=5):
+    """{name: ms per crop} of each source, the fastest of ``rounds`` passes over ``count``
+    crops; the passes go round the sources in turn (after one pass to warm up), so a
+    machine busy for a while slows every source alike."""
+    times = {name: [] for name in sources}
+    for _ in range(rounds + 1):
+        for name, source in sources.items():
+            started = time.perf_counter()
+            for seed in range(count):
+                source.crop(source.utterances[seed % len(source.utterances)], np.random.default_rng(seed))
+            times[name].append(1000 * (time.perf_counter() - started) / count)
+    return {name: min(passes[1:]) for name, passes in times.items()}
 
 
 def training_step_ms_per_crop(frames, batch=16):
@@ -94,7 +100,7 @@ def training_step_ms_per_crop(frames, batch=16):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--crops", type=int, default=60)
+    parser.add_argument("--crops", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
     frames = int(round(args.seconds * 100))
@@ -108,12 +114,12 @@ def main():
                  ("speed 0.9/1.1", {"speed": always}), ("specaugment", {"specaugment": always}),
                  ("all of them", {"reverb": always, "noise": always, "music": {**always, "vocals": True},
                                   "babble": always, "speed": always, "specaugment": always})]
-        print(f"crops of {args.seconds:g} s ({frames} frames of {BINS}-bin fbank), {args.crops} each")
-        peer = None
-        for name, augment in cases:
-            ms = ms_per_crop(crops_of(root, {**corpora, **augment} if augment else {}, frames), args.crops)
-            peer = peer or ms
-            print(f"  {name:15s} {ms:7.2f} ms/crop   x{ms / peer:5.2f} of the plain crop")
+        print(f"crops of {args.seconds:g} s ({frames} frames of {BINS}-bin fbank), {args.crops} per pass")
+        sources = {name: crops_of(root, {**corpora, **augment} if augment else {}, frames)
+                   for name, augment in cases}
+        timed = ms_per_crop(sources, args.crops)
+        for name, ms in timed.items():
+            print(f"  {name:15s} {ms:7.2f} ms/crop   x{ms / timed['none (peer)']:5.2f} of the plain crop")
     print(f"  Thin ResNet34 training step: {training_step_ms_per_crop(frames):.2f} ms per crop "
           f"(batch 16, CPU, {torch.get_num_threads()} threads)")
 
