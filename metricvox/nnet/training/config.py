@@ -33,6 +33,18 @@ One file per experiment, copied into the experiment directory::
     workers: 2                 # data loader processes
     validation: {data: data/vox1_test, metric: eer, trials: data/vox1_test/trials, patience: 5}
                                # optional; see validation.py
+    augment:                   # optional, on-the-fly augmentation; see metricvox/augment/config.py
+      musan: /data/musan       # MUSAN layout, for noise, music and babble
+      rirs: /data/RIRS_NOISES  # RIRS_NOISES layout, for reverb
+      reverb: {probability: 0.2}             # rooms: [smallroom, mediumroom] (largeroom, real)
+      noise: {probability: 0.2}              # snr: [0, 15] dB (Kaldi voxceleb v2's ranges)
+      music: {probability: 0.2}              # snr: [5, 15], vocals: false
+      babble: {probability: 0.2}             # snr: [13, 20], speakers: [3, 7]
+      speed: {probability: 0.2}              # factors: [0.9, 1.1]; or {as_classes: true}:
+                                             # each speaker x speed a class (WeSpeaker)
+      specaugment: {probability: 0.5}        # time_masks: 1, max_frames: 10, freq_masks: 1,
+                                             # max_bins: 8
+                               # all but specaugment change the audio: input.source wav only
 
 A key that does not exist anywhere in the schema is an InputError that names it and the
 valid keys; model and loss options are checked by their registries.
@@ -43,6 +55,7 @@ import math
 
 import yaml
 
+from metricvox.augment.config import augment_schema, check_augment
 from metricvox.errors import InputError
 from metricvox.nnet.training.validation import check_validation
 
@@ -68,6 +81,7 @@ SCHEMA = {
     "micro_batch": 0,
     "workers": 0,
     "validation": {"data": None, "metric": None, "trials": None, "patience": None},
+    "augment": augment_schema(),
 }
 FEATURE_KEYS = ("type", "preset", "config", "options")
 # Loss sizes no config sets: the run takes them from the model and from the data.
@@ -236,6 +250,7 @@ def validate_config(raw):
     if optimiser["name"] == "adam" and optimiser["momentum"]:
         raise InputError("config 'optimiser.momentum' is for sgd; adam has no momentum option")
     config["validation"] = check_validation(config["validation"])
+    config["augment"] = check_augment(config["augment"], source["source"], config["sampler"]["name"])
     return config
 
 

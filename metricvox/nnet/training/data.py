@@ -10,12 +10,19 @@ every option) are returned as plain data, so a checkpoint can carry them and
 extraction can compute the same features from audio later. For feats.scp the
 ``input.features`` block states how the archive was made (it is optional, but
 without it extraction can only read features, not audio).
+
+The ``augment`` block (:mod:`metricvox.augment.config`) is built here: its corpora are
+read at the features' sample rate, and speed as classes wraps the labelled dataset in a
+:class:`metricvox.augment.speed_classes.SpeedClassDataset`.
 """
 
 import dataclasses
 import logging
 import os
 
+from metricvox.augment.augmenter import build_augmentation
+from metricvox.augment.config import describe_augment
+from metricvox.augment.speed_classes import SpeedClassDataset
 from metricvox.errors import InputError
 from metricvox.features.extraction import FeatureExtractor
 from metricvox.features.feature_types import feature_type
@@ -70,11 +77,14 @@ def build_dataset(config, data_dir, seed=0):
     settings = feature_settings(config)
     frames = crop_frames(config, settings)
     if source["source"] == "feats":
+        augmentation = build_augmentation(config["augment"])
         crops = FeatureCrops(_data_file(data_dir, "feats.scp"), frames, source["short"],
-                             source["mean_norm"])
+                             source["mean_norm"], augmentation)
     else:
-        crops = WavCrops(_data_file(data_dir, "wav.scp"), extractor_from_settings(settings, seed),
-                         frames, source["short"], source["mean_norm"])
+        extractor = extractor_from_settings(settings, seed)
+        augmentation = build_augmentation(config["augment"], extractor.options.sample_frequency)
+        crops = WavCrops(_data_file(data_dir, "wav.scp"), extractor, frames, source["short"],
+                         source["mean_norm"], augmentation)
     sampler = config["sampler"]
     if sampler["name"] == "pairs":
         dataset = PairCropDataset(crops, sampler["list"])
@@ -82,6 +92,10 @@ def build_dataset(config, data_dir, seed=0):
         dataset = TripletCropDataset(crops, sampler["list"])
     else:
         dataset = LabelledCropDataset(crops, _data_file(data_dir, source["labels"]))
+        if augmentation.speed_classes:
+            dataset = SpeedClassDataset(dataset, augmentation.speed_classes)
+    if config["augment"]:
+        log.info("augmentation on the fly: %s", describe_augment(config["augment"]))
     return dataset, settings, frames
 
 
