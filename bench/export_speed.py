@@ -57,7 +57,7 @@ def utterances(total_seconds, seed=0):
 
 
 def best_seconds(embed, waves, repeats):
-    for wave in waves[:2]:   # warm-up: first-call allocations, TorchScript's optimisation
+    for wave in waves:   # warm-up pass: first-call allocations, TorchScript's optimisation
         embed(wave)
     best = float("inf")
     for _ in range(repeats):
