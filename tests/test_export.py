@@ -176,6 +176,15 @@ def test_missing_and_corrupt_model_files_are_one_line_errors(setup, tmp_path):
     assert not (tmp_path / "x.onnx").exists()
 
 
+def test_features_without_a_tensor_op_front_end_are_refused(tmp_path):
+    checkpoint = save_untrained_checkpoint(
+        tmp_path / "stats.pt", "mobilenet_v1", {"embedding_dim": 4, "width": 0.25},
+        {"preset": "urbansound-mfcc-stats"})
+    message = input_error_text(export_checkpoint, checkpoint, "onnx", tmp_path / "out")
+    assert "stats.pt" in message and "mfcc-stats features" in message
+    assert not (tmp_path / "out").exists()
+
+
 class RoundedGradient(torch.autograd.Function):
     """Identity forward, a made-up backward: a Python op no graph format holds."""
 

@@ -15,7 +15,7 @@ import torch
 
 from metricvox.errors import InputError
 from metricvox.export.extractor import UtteranceExtractor
-from metricvox.export.front_end import FeatureFrontEnd
+from metricvox.export.front_end import EXPORTABLE_TYPES, FeatureFrontEnd
 from metricvox.export.loader import load_exported
 from metricvox.export.metadata import export_metadata, export_options
 from metricvox.export.tracing import trace_extractor
@@ -36,6 +36,10 @@ def extractor_from_checkpoint(path):
         raise InputError("the model was trained on stored features and its checkpoint holds no "
                          "feature settings: an export needs the front end it was trained with",
                          path)
+    if checkpoint.features["type"] not in EXPORTABLE_TYPES:
+        raise InputError(f"the model was trained on {checkpoint.features['type']} features, which "
+                         f"cannot be exported (the front ends written as tensor ops are "
+                         f"{', '.join(EXPORTABLE_TYPES)})", path)
     model = build_model(checkpoint.model_name, **checkpoint.model_config)
     model.load_state_dict(checkpoint.model_state)
     front_end = FeatureFrontEnd(checkpoint.features["type"], export_options(checkpoint))
