@@ -19,6 +19,7 @@ from metricvox.export.metadata import EXPORT_FORMAT, METADATA_KEY, TORCHSCRIPT_E
 from metricvox.features.checks import check_finite
 from metricvox.features.feature_types import feature_type
 from metricvox.features.framing import num_frames, window_size
+from metricvox.nnet.training.checkpoints import load_checkpoint
 
 NOT_OURS = "not written by metricvox-export: it has no metricvox metadata"
 
@@ -147,4 +148,5 @@ def load_exported(path, threads=None):
         return _torchscript(path)
     if kind == "onnx":
         return _onnx(path, threads)
+    load_checkpoint(path)   # a file neither kind of export: its error says what is wrong with it
     raise InputError("not an exported model (a checkpoint: export it with metricvox-export)", path)
