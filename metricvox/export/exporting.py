@@ -7,7 +7,6 @@ tensor values is refused there, naming where the tracer saw it, and nothing is
 left at OUT.
 """
 
-import os
 import tempfile
 
 import numpy as np
@@ -49,7 +48,7 @@ def extractor_from_checkpoint(path):
     return extractor, checkpoint
 
 
-def test_waveform(seconds, sample_rate, seed):
+def probe_waveform(seconds, sample_rate, seed):
     """A reproducible noise waveform in [-1, 1] for tracing and checking, louder with ``seed``
     (so that a value the trace froze differs between the example and the checks)."""
     rng = np.random.default_rng(seed)
@@ -66,7 +65,7 @@ def crop_seconds(extractor, crops):
 def _check_export(path, extractor, sample_rate, frozen):
     exported = load_exported(path)
     for i, seconds in enumerate(crop_seconds(extractor, crops) for crops in CHECK_CROPS):
-        waveform = test_waveform(seconds, sample_rate, seed=i + 1)
+        waveform = probe_waveform(seconds, sample_rate, seed=i + 1)
         with torch.inference_mode():
             expected = extractor(torch.from_numpy(waveform)).numpy()
         got = exported.embed(waveform)
@@ -81,19 +80,19 @@ def export_checkpoint(checkpoint_path, export_format, out):
     """Write the utterance-mode extractor of ``checkpoint_path`` to ``out``; returns its metadata."""
     extractor, checkpoint = extractor_from_checkpoint(checkpoint_path)
     sample_rate = int(extractor.front_end.options.sample_frequency)
-    example = torch.from_numpy(test_waveform(crop_seconds(extractor, EXAMPLE_CROPS),
+    example = torch.from_numpy(probe_waveform(crop_seconds(extractor, EXAMPLE_CROPS),
                                              sample_rate, seed=0))
     with torch.inference_mode():
         embedding_dim = extractor(example).shape[-1]
     traced, frozen = trace_extractor(extractor, example)
     metadata = export_metadata(checkpoint, checkpoint_path, export_format, embedding_dim)
-    content = exported_bytes(export_format, traced, example, metadata)
-    # Checked under a temporary name next to OUT, so a refused export leaves nothing there.
-    directory = os.path.dirname(os.path.abspath(out))
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=".export.", suffix=".tmp") as staged:
-        staged.write(content)
-        staged.flush()
-        _check_export(staged.name, extractor, sample_rate, frozen)
+    # OUT's temporary file first (a directory that cannot be written fails before the work);
+    # the content is checked from a file of its own, and OUT appears only if it passes.
     with atomic_write(out, "wb") as stream:
+        content = exported_bytes(export_format, traced, example, metadata)
+        with tempfile.NamedTemporaryFile(prefix="metricvox-export.", suffix=".tmp") as staged:
+            staged.write(content)
+            staged.flush()
+            _check_export(staged.name, extractor, sample_rate, frozen)
         stream.write(content)
     return metadata
