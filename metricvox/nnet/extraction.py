@@ -134,7 +134,7 @@ class Embedder:
         return self.embed_pieces(features, starts, self.crop_frames)
 
 
-def _looks_like_audio(rspecifier):
+def looks_like_audio(rspecifier):
     """True when an scp's first entry is audio (a pipe or a sound file), not a feature matrix."""
     spec = parse_rspecifier(rspecifier)
     if spec.kind != "scp" or spec.path in ("-", None):
@@ -155,7 +155,7 @@ def iter_features(embedder, rspecifier, kind="auto"):
     if kind not in INPUT_KINDS:
         raise InputError(f"unknown input kind {kind!r}; expected one of {', '.join(INPUT_KINDS)}")
     if kind == "auto":
-        kind = "wav" if _looks_like_audio(rspecifier) else "feats"
+        kind = "wav" if looks_like_audio(rspecifier) else "feats"
     if kind == "feats":
         yield from read_matrices(rspecifier)
         return
