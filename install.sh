@@ -2,8 +2,7 @@
 # Installs metricvox and everything it needs on a fresh Debian-like machine:
 #   ffmpeg and sox (wav.scp pipes, reference decodes in the tests), PyTorch (CPU build unless
 #   one is installed), then metricvox itself in editable mode with its test, lhotse and export
-#   extras, and
-#   Spleeter's weights.
+#   extras, and Spleeter's weights.
 # Run as root for the apt step, or install ffmpeg and sox yourself first.
 set -euo pipefail
 cd "$(dirname "$0")"
