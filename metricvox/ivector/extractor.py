@@ -163,9 +163,12 @@ class IvectorExtractor:
         means = torch.from_numpy(self.means)
         mean_projection = torch.einsum("cd,cdr->cr", means, precision_projection)
         indices = packed_indices(self.ivector_dim)
-        quadratic = torch.cat([
-            (projection[s].transpose(1, 2) @ precision_projection[s])[:, indices[0], indices[1]]
-            for s in component_chunks(self.num_components)])
+        # Filled in place, chunk by chunk: C x R(R+1)/2 is the largest array of the model
+        # (650 MB at 1024 x 400), so it must not exist twice, even briefly.
+        quadratic = torch.empty(self.num_components, indices.shape[1], dtype=torch.float64)
+        for s in component_chunks(self.num_components):
+            product = projection[s].transpose(1, 2) @ precision_projection[s]
+            quadratic[s] = product[:, indices[0], indices[1]]
         log_det = 2.0 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(1)
         return _Derived(precision, precision_projection.reshape(-1, self.ivector_dim),
                         mean_projection, quadratic, -0.5 * (self.feat_dim * _LOG_2PI + log_det),
