@@ -154,6 +154,11 @@ class IvectorExtractor:
             self._derived = self._compute_derived()
         return self._derived
 
+    def drop_derived(self):
+        """Free the derived quantities (rebuilt when next needed): they are as large as the
+        E-step's accumulators, and the M-step needs only the parameters."""
+        self._derived = None
+
     def _compute_derived(self):
         projection = torch.from_numpy(self.projection)
         covars = torch.from_numpy(self.covars)

@@ -194,6 +194,7 @@ def train_extractor(extractor, batches, totals, num_iters, min_count=100.0):
         log.info("iteration %d/%d: log-likelihood per frame %.6f%s over %d frames",
                  iteration + 1, num_iters, objective, change, totals.num_frames)
         objectives.append(objective)
+        extractor.drop_derived()
         extractor = maximisation(accumulator, totals, min_count=min_count)
         # The accumulator holds the old model (and its derived quantities): both as large as
         # the new ones, which the next E-step builds.
