@@ -180,3 +180,28 @@ def test_bad_vectors_and_models_are_one_line_errors(data, tmp_path):
     proc = run_tool("metricvox-train-plda", f"ark:{d / 'train.ark'}", tmp_path / "m.npz",
                     check=False)
     assert_one_line_error(proc, "exactly one of --utt2spk and --spk2utt")
+
+
+def test_a_table_in_a_file_streamed_gives_the_model_of_the_vectors_held(data, tmp_path):
+    # A file is read once per stage and no vector is held; a pipe is read once and held.
+    # Vectors in another order, a singleton speaker and an unlabelled vector change neither.
+    d, train, _ = data
+    rng = np.random.default_rng(3)
+    keys = [k for k in train]
+    table = {k: train[k] for k in rng.permutation(keys)}
+    table["zz-0"] = table["unlabelled"] = np.ones(DIM, dtype=np.float32)
+    kaldiio.save_ark(str(tmp_path / "shuffled.ark"), table, scp=str(tmp_path / "shuffled.scp"))
+    (tmp_path / "utt2spk").write_text((d / "utt2spk").read_text() + "zz-0 zz\n")
+    for name, rspecifier in (("streamed", f"scp:{tmp_path / 'shuffled.scp'}"),
+                             ("held", f"ark:cat {tmp_path / 'shuffled.ark'} |")):
+        run_tool("metricvox-train-plda", "--lda-dim", 4, "--wccn", "--utt2spk",
+                 tmp_path / "utt2spk", rspecifier, tmp_path / f"{name}.npz")
+        run_tool("metricvox-score", "--trials", d / "trials", "--backend", "plda", "--model",
+                 tmp_path / f"{name}.npz", f"ark:{d / 'test.ark'}", tmp_path / f"{name}.scores")
+    streamed, held = _scores(tmp_path / "streamed.scores"), _scores(tmp_path / "held.scores")
+    assert streamed.keys() == held.keys()
+    np.testing.assert_allclose([streamed[k] for k in held], list(held.values()), rtol=1e-6,
+                               atol=1e-6)
+    with np.load(tmp_path / "streamed.npz") as a, np.load(tmp_path / "held.npz") as b:
+        np.testing.assert_allclose(a["mean"], b["mean"], rtol=1e-12)
+        np.testing.assert_allclose(a["plda_psi"], b["plda_psi"], rtol=1e-9)

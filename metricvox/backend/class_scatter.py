@@ -12,22 +12,17 @@ ivector-compute-lda and scikit-learn's LinearDiscriminantAnalysis).
 
 import numpy as np
 
+from metricvox.backend.speaker_stats import speaker_stats
 from metricvox.errors import InputError
 
 
 def class_covariances(groups):
-    """``(within, between)`` (D, D) covariances of a list of (n_s, D) speaker groups."""
-    total = sum(len(g) for g in groups)
-    mean = sum(g.sum(axis=0) for g in groups) / total
-    dim = mean.size
-    within = np.zeros((dim, dim))
-    between = np.zeros((dim, dim))
-    for group in groups:
-        centred = group - group.mean(axis=0)
-        within += centred.T @ centred
-        offset = group.mean(axis=0) - mean
-        between += len(group) * np.outer(offset, offset)
-    return within / total, between / total
+    """``(within, between)`` (D, D) covariances of a list of (n_s, D) speaker groups, or of
+    their :class:`SpeakerStats`."""
+    stats = speaker_stats(groups)
+    offsets = stats.means - stats.mean
+    between = (offsets * stats.counts[:, None]).T @ offsets
+    return stats.scatter / stats.num_vectors, between / stats.num_vectors
 
 
 def normalizing_transform(covariance, floor=1e-6):

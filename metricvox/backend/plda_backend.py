@@ -31,6 +31,7 @@ from metricvox.backend.length_norm import length_normalize
 from metricvox.backend.plda import Plda
 from metricvox.backend.plda_training import estimate_plda
 from metricvox.backend.similarity import as_crops
+from metricvox.backend.speaker_groups import SpeakerGroups
 from metricvox.backend.wccn import estimate_wccn
 from metricvox.errors import InputError
 from metricvox.io.atomic import atomic_write
@@ -55,22 +56,24 @@ class PldaBackend:
 
     @classmethod
     def fit(cls, groups, lda_dim=None, wccn=False, length_norm=True, num_iters=10):
-        """Learn the chain from a list of (n_s, D) speaker groups."""
-        mean = np.concatenate(groups).mean(axis=0)
-        groups = [g - mean for g in groups]
+        """Learn the chain from a list of (n_s, D) speaker groups, or from any source of
+        :class:`SpeakerStats` (a :class:`LabelledVectorTable`: then each stage reads the
+        table once, through the stages learned before it, and no vector is held)."""
+        source = groups if hasattr(groups, "speaker_stats") else SpeakerGroups(groups)
+        stats = source.speaker_stats()
+        mean = stats.mean
         lda = wccn_matrix = None
         if lda_dim is not None:
-            lda, criterion = estimate_lda(groups, lda_dim)
+            # The within- and between-speaker covariances do not depend on the mean removed.
+            lda, criterion = estimate_lda(stats, lda_dim)
             log.info("LDA to %d dimensions, Fisher ratios %.3g .. %.3g", len(lda),
                      criterion[0], criterion[-1])
-            groups = [g @ lda.T for g in groups]
         if wccn:
-            wccn_matrix = estimate_wccn(groups)
-            groups = [g @ wccn_matrix.T for g in groups]
-        if length_norm:
-            groups = [length_normalize(g) for g in groups]
-        plda = estimate_plda(groups, num_iters)
-        return cls(mean, lda, wccn_matrix, bool(length_norm), plda)
+            before_wccn = cls(mean, lda, None, False, None)
+            wccn_matrix = estimate_wccn(source.speaker_stats(before_wccn.preprocess))
+        chain = cls(mean, lda, wccn_matrix, bool(length_norm), None)
+        chain.plda = estimate_plda(source.speaker_stats(chain.preprocess), num_iters)
+        return chain
 
     def preprocess(self, rows):
         """(K, D) rows through mean subtraction, LDA, WCCN and length norm (what PLDA sees)."""

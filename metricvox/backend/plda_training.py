@@ -19,23 +19,24 @@ import logging
 import numpy as np
 
 from metricvox.backend.plda import Plda
+from metricvox.backend.speaker_stats import speaker_stats
 from metricvox.errors import InputError
 
 log = logging.getLogger(__name__)
 
 
 def estimate_plda(groups, num_iters=10):
-    """A :class:`Plda` from a list of (n_s, D) speaker groups, each with n_s >= 2."""
+    """A :class:`Plda` from a list of (n_s, D) speaker groups, each with n_s >= 2, or from
+    their :class:`SpeakerStats`."""
     if num_iters < 1:
         raise InputError(f"the number of EM iterations must be positive, got {num_iters}")
-    counts = np.array([len(g) for g in groups])
-    if len(groups) == 0 or counts.min() < 2:
+    stats = speaker_stats(groups)
+    counts, means, scatter = stats.counts, stats.means, stats.scatter
+    if counts.min() < 2:
         raise InputError("PLDA needs speakers with two or more utterances each")
-    means = np.stack([g.mean(axis=0) for g in groups])
-    scatter = sum((g - m).T @ (g - m) for g, m in zip(groups, means))
     global_mean = means.mean(axis=0)
     centred = means - global_mean
-    dim, num_speakers, num_vectors = means.shape[1], len(groups), counts.sum()
+    dim, num_speakers, num_vectors = stats.dim, stats.num_speakers, stats.num_vectors
     between, within = np.eye(dim), np.eye(dim)
     for iteration in range(num_iters):
         between_inv, within_inv = np.linalg.inv(between), np.linalg.inv(within)

@@ -11,21 +11,19 @@ transformed vectors have W = I.
 
 import numpy as np
 
+from metricvox.backend.speaker_stats import speaker_stats
 from metricvox.errors import InputError
 
 
 def speaker_averaged_within(groups):
-    """The WCCN within-speaker covariance W of a list of (n_s, D) groups."""
-    dim = groups[0].shape[1]
-    within = np.zeros((dim, dim))
-    for group in groups:
-        centred = group - group.mean(axis=0)
-        within += centred.T @ centred / len(group)
-    return within / len(groups)
+    """The WCCN within-speaker covariance W of a list of (n_s, D) groups, or of their
+    :class:`SpeakerStats` (accumulated with the speakers' counts)."""
+    stats = speaker_stats(groups)
+    return stats.averaged_scatter / stats.num_speakers
 
 
 def estimate_wccn(groups):
-    """The (D, D) WCCN matrix (apply as ``x @ matrix.T``)."""
+    """The (D, D) WCCN matrix (apply as ``x @ matrix.T``) of speaker groups or their stats."""
     within = speaker_averaged_within(groups)
     values = np.linalg.eigvalsh(within)
     # Rounding leaves a rank-deficient W with tiny, not zero, eigenvalues: judge by ratio.

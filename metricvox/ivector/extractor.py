@@ -154,6 +154,11 @@ class IvectorExtractor:
             self._derived = self._compute_derived()
         return self._derived
 
+    def drop_derived(self):
+        """Free the derived quantities (rebuilt when next needed): they are as large as the
+        E-step's accumulators, and the M-step needs only the parameters."""
+        self._derived = None
+
     def _compute_derived(self):
         projection = torch.from_numpy(self.projection)
         covars = torch.from_numpy(self.covars)
@@ -163,9 +168,12 @@ class IvectorExtractor:
         means = torch.from_numpy(self.means)
         mean_projection = torch.einsum("cd,cdr->cr", means, precision_projection)
         indices = packed_indices(self.ivector_dim)
-        quadratic = torch.cat([
-            (projection[s].transpose(1, 2) @ precision_projection[s])[:, indices[0], indices[1]]
-            for s in component_chunks(self.num_components)])
+        # Filled in place, chunk by chunk: C x R(R+1)/2 is the largest array of the model
+        # (650 MB at 1024 x 400), so it must not exist twice, even briefly.
+        quadratic = torch.empty(self.num_components, indices.shape[1], dtype=torch.float64)
+        for s in component_chunks(self.num_components):
+            product = projection[s].transpose(1, 2) @ precision_projection[s]
+            quadratic[s] = product[:, indices[0], indices[1]]
         log_det = 2.0 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(1)
         return _Derived(precision, precision_projection.reshape(-1, self.ivector_dim),
                         mean_projection, quadratic, -0.5 * (self.feat_dim * _LOG_2PI + log_det),

@@ -81,8 +81,9 @@ class EmAccumulator:
         scatter = posteriors.covariance() + ivectors.unsqueeze(2) * ivectors.unsqueeze(1)
         zeroth = torch.from_numpy(batch.zeroth)
         first = torch.from_numpy(batch.first).reshape(len(batch), -1).to(torch.float64)
-        self.quadratic += zeroth.T @ scatter[:, self.indices[0], self.indices[1]]
-        self.linear += first.T @ ivectors
+        # In place: a product of this shape is as large as the accumulator (C x R(R+1)/2).
+        self.quadratic.addmm_(zeroth.T, scatter[:, self.indices[0], self.indices[1]])
+        self.linear.addmm_(first.T, ivectors)
         self.ivector_sum += ivectors.sum(0)
         self.ivector_scatter += scatter.sum(0)
         self.num_ivectors += len(batch)
@@ -193,7 +194,11 @@ def train_extractor(extractor, batches, totals, num_iters, min_count=100.0):
         log.info("iteration %d/%d: log-likelihood per frame %.6f%s over %d frames",
                  iteration + 1, num_iters, objective, change, totals.num_frames)
         objectives.append(objective)
+        extractor.drop_derived()
         extractor = maximisation(accumulator, totals, min_count=min_count)
+        # The accumulator holds the old model (and its derived quantities): both as large as
+        # the new ones, which the next E-step builds.
+        del accumulator
         log.info("iteration %d/%d: prior offset now %.4f", iteration + 1, num_iters,
                  extractor.prior_offset)
     return extractor, objectives
