@@ -60,6 +60,9 @@ def load_model(path, *, backend=None, plda=None, device="cpu"):
         raise InputError(f"unknown back end {backend!r}; choose from {', '.join(EMBEDDING_BACKENDS)}")
     if (backend == "plda") != (plda is not None):
         raise InputError("backend 'plda' and a plda file go together")
+    if backend == "siamese" and not network.has_pair_head:
+        raise InputError("backend 'siamese' needs a siamese_pair model (a checkpoint; an "
+                         "export holds the embedding extractor only)", os.fspath(path))
     model_file = plda if backend == "plda" else path if backend == "siamese" else None
     scorer = EMBEDDING_BACKENDS[backend].make_scorer(
         ScoringOptions(model=None if model_file is None else os.fspath(model_file), device=device))

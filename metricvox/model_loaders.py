@@ -5,7 +5,8 @@ function that opens one as an :class:`EmbeddingModel`: an object with ``sample_r
 (the rate its waveforms must have), ``embed(samples)`` (a float32 mono waveform in
 [-1, 1] at that rate to a (D,) embedding), ``has_pair_head`` (a Siamese network that
 scores pairs itself) and ``path``. The first loader whose test accepts the file opens
-it. metricvox's own training checkpoints are registered here; an exported model format
+it. metricvox's own training checkpoints and the extractors metricvox-export writes
+(TorchScript or ONNX, :mod:`metricvox.export.loader`) are registered here; another format
 registers its own loader the same way (:func:`register_loader`).
 """
 
@@ -70,3 +71,17 @@ class CheckpointModel:
 
 
 register_loader("metricvox checkpoint", _is_torch_archive, CheckpointModel)
+
+
+def _is_metricvox_export(path):
+    """A TorchScript or ONNX file of metricvox-export; a foreign one is a one-line error here."""
+    from metricvox.export.loader import model_file_kind   # onnx and torch only when asked
+    return model_file_kind(path) != "checkpoint"
+
+
+def _load_export(path, device):
+    from metricvox.export.loader import load_exported     # exports run on the CPU
+    return load_exported(path)
+
+
+register_loader("metricvox export (TorchScript or ONNX)", _is_metricvox_export, _load_export)

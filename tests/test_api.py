@@ -154,7 +154,8 @@ def test_bad_files_are_one_line_errors(files, tmp_path):
     _save_checkpoint(tmp_path / "feats.pt", "thin_resnet34", {"freq_bins": 40, "embedding_dim": 16})
     for path, message in [(tmp_path / "feats.pt", "the model was trained on stored features and its "
                                                   "checkpoint holds no feature settings"),
-                          (tmp_path / "script.pt", "not a model file metricvox can load"),
+                          (tmp_path / "script.pt", "a TorchScript model not written by "
+                                                   "metricvox-export"),
                           (tmp_path / "none.pt", "no such model file"),
                           (files / "plda.npz", "not a model file metricvox can load")]:
         with pytest.raises(InputError, match=re.escape(f"{path}: {message}")):
@@ -178,3 +179,17 @@ def test_readme_example_runs_as_written(files, tools, tmp_path, monkeypatch):
     exec(example, {"print": printed.append})
     expected = tools[1]["cosine"]
     assert printed[-1] == Verification(expected >= 0.5, pytest.approx(expected, rel=1e-5, abs=1e-6), 0.5)
+
+
+@pytest.mark.parametrize("export_format", ["onnx", "torchscript"])
+def test_an_exported_model_embeds_as_its_checkpoint(files, tools, tmp_path, export_format):
+    out = tmp_path / f"model.{export_format}"
+    run_tool("metricvox-export", "--quiet", "--model", files / "xvector.pt", "--format",
+             export_format, out)
+    model = load_model(out)
+    assert model.sample_rate == RATE
+    np.testing.assert_allclose(model.embed(files / "a.wav"), tools[0]["a"], rtol=1e-4, atol=1e-4)
+    a, b = model.embed(files / "a.wav"), model.embed(files / "b.wav")
+    assert model.score(a, b) == pytest.approx(tools[1]["cosine"], abs=1e-4)
+    with pytest.raises(InputError, match="needs a siamese_pair model"):
+        load_model(out, backend="siamese")

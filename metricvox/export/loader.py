@@ -78,6 +78,8 @@ def _checked_metadata(text, path):
 class ExportedModel:
     """An exported extractor: ``embed(waveform)`` -> embedding, ``metadata`` as written."""
 
+    has_pair_head = False   # an export holds the embedding extractor only, never a pair head
+
     def __init__(self, path, kind, metadata, run):
         self.path = os.fspath(path)
         self.kind = kind
