@@ -90,7 +90,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, corpora):
 
 def _source_dir(tmp_path):
     """Recordings 'a' (a path) and 'a+' (a pipe), whose keys change order once suffixed
-    ('-' sorts after '+'), cut in segments; feats.scp describes the old audio."""
+    ('-' sorts after '+'), cut in segments; feats.scp describes the old audio, vad.scp
+    the voice activity the augmented copies keep."""
     src = tmp_path / "src"
     src.mkdir()
     _speech(tmp_path / "a.wav", seed=1)
@@ -102,6 +103,7 @@ def _source_dir(tmp_path):
     (src / "utt2dur").write_text("a+-1 0.9\na-1 0.5\na-2 0.6\n")
     (src / "reco2dur").write_text("a 1.0\na+ 1.0\n")
     (src / "feats.scp").write_text("a+-1 f.ark:1\na-1 f.ark:2\na-2 f.ark:3\n")
+    (src / "vad.scp").write_text("a+-1 v.ark:1\na-1 v.ark:2\na-2 v.ark:3\n")
     return src
 
 
@@ -117,6 +119,8 @@ def test_augmented_data_dir_validates_and_its_pipes_are_the_tool(tmp_path, corpo
     assert [row.key for row in read_table(dst / "wav.scp")] == ["a+-noise", "a-noise"]
     assert read_table(dst / "segments")[0].rest == "a+-noise 0 0.9"
     assert not (dst / "feats.scp").exists()
+    assert {row.key: row.rest for row in read_table(dst / "vad.scp")} == {
+        "a+-1-noise": "v.ark:1", "a-1-noise": "v.ark:2", "a-2-noise": "v.ark:3"}
     # Each recording's seed: the first 31 bits of sha256("3\0<recording>").
     seeds = {reco: int.from_bytes(hashlib.sha256(f"3\0{reco}".encode()).digest()[:4], "big") >> 1
              for reco in ("a", "a+")}
@@ -129,7 +133,7 @@ def test_augmented_data_dir_validates_and_its_pipes_are_the_tool(tmp_path, corpo
             io.BytesIO(by_hand), dtype="float32")[0])
     # Reproducible: the same seed writes the same directory.
     augment_data_dir(src, tmp_path / "again", "noise", 3, musan=str(corpora["musan"]))
-    for name in ("wav.scp", "segments", "utt2spk", "spk2utt", "utt2dur", "reco2dur"):
+    for name in ("wav.scp", "segments", "utt2spk", "spk2utt", "utt2dur", "reco2dur", "vad.scp"):
         assert (tmp_path / "again" / name).read_text() == (dst / name).read_text()
 
 

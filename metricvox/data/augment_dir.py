@@ -7,9 +7,11 @@ can be combined with its source; speakers stay the same. A recording's wav.scp l
 becomes ``<its own command> | metricvox-augment-wav ... - - |`` (or ``metricvox-augment-wav
 ... PATH - |`` for a plain path), seeded per recording from the directory's seed and the
 recording id (:func:`recording_seed`), so every copy is reproducible and each recording
-gets its own draws. Durations (utt2dur, reco2dur) carry over, since augmentation keeps a
-recording's length; features, VAD and frame counts (feats.scp, vad.scp, utt2num_frames)
-and trials do not: they must be computed again from the augmented audio.
+gets its own draws. Augmentation keeps a recording's length and time alignment, so its
+durations (utt2dur, reco2dur) carry over, and so does its voice activity (vad.scp), which
+Kaldi v2 too takes from the clean copy: noise at a low SNR would fool an energy VAD.
+Features and frame counts (feats.scp, utt2num_frames) and trials do not carry over:
+compute the features of the augmented audio.
 """
 
 import hashlib
@@ -27,7 +29,7 @@ from metricvox.io.pipes import is_pipe
 
 TOOL = "metricvox-augment-wav"
 # Carried over with their keys renamed; the other utterance tables describe the old audio.
-RENAMED_TABLES = ("utt2spk", "utt2label", "utt2dur", "text")
+RENAMED_TABLES = ("utt2spk", "utt2label", "utt2dur", "vad.scp", "text")
 # A rate to read the corpora at when checking them (each pipe reads them at its audio's rate).
 CHECK_RATE = 16000
 
