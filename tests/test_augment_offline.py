@@ -9,7 +9,7 @@ import pytest
 import soundfile
 
 from augment_corpora import RATE, write_musan, write_rirs
-from conftest import assert_one_line_error, run_tool
+from conftest import assert_one_line_error, input_error_text, run_tool
 from metricvox.data.audio import iter_audio
 from metricvox.data.augment_dir import augment_data_dir, recording_seed
 from metricvox.data.tables import read_table
@@ -143,6 +143,8 @@ def test_data_dir_bad_input_leaves_no_output(tmp_path, corpora):
     proc = run_tool("metricvox-augment-data-dir", "--kind", "reverb", "--rirs", tmp_path / "none",
                     src, dst, check=False)
     assert_one_line_error(proc, "no room responses")
+    assert "key suffix" in input_error_text(augment_data_dir, src, dst, "noise", 1, "two words",
+                                            musan=str(corpora["musan"]))
     (src / "utt2spk").write_text("a-1 s1\na-2 s1\n")      # a+-1 lost: src is not valid
     proc = run_tool("metricvox-augment-data-dir", "--kind", "reverb", "--rirs", corpora["rirs"],
                     src, dst, check=False)

@@ -89,6 +89,9 @@ def augment_data_dir(src, dest, kind, seed, suffix=None, **options):
     """Write to ``dest`` the copy of the data dir ``src`` augmented with ``kind``
     (``options``: musan, rirs, snr, speakers, rooms, vocals, as metricvox-augment-wav's).
     The copy is validated before it appears at ``dest``; returns its utterance count."""
+    suffix = kind if suffix is None else suffix
+    if not suffix or any(character.isspace() for character in suffix):
+        raise InputError(f"the key suffix must be a non-empty word, got {suffix!r}")
     refuse_writing_over_a_source(dest, [src])
     recording_transform(kind, CHECK_RATE, **options)   # corpora and options: errors now, not in a pipe
     validate_data_dir(src)
@@ -98,7 +101,7 @@ def augment_data_dir(src, dest, kind, seed, suffix=None, **options):
     reco2dur_path = datadir.file("reco2dur")
     reco2dur = (read_table(reco2dur_path, min_fields=2, max_fields=2)
                 if os.path.exists(reco2dur_path) else None)
-    tables = augmented_tables(datadir, suffix or kind, tool_words(kind, **options), seed, reco2dur)
+    tables = augmented_tables(datadir, suffix, tool_words(kind, **options), seed, reco2dur)
     with tempfile.TemporaryDirectory(prefix="metricvox-augment-") as staging:
         write_data_dir(tables, staging)
         problems = find_problems(staging)
