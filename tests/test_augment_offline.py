@@ -15,6 +15,12 @@ from metricvox.data.augment_dir import augment_data_dir, recording_seed
 from metricvox.data.tables import read_table
 
 
+def _snr_db(clean, augmented):
+    """10 log10 of the clean power over the power of what augmentation added."""
+    added = augmented.astype(np.float64) - clean
+    return 10 * np.log10(np.sum(clean.astype(np.float64) ** 2) / np.sum(added ** 2))
+
+
 def _speech(path, seconds=1.0, rate=RATE, seed=0):
     rng = np.random.default_rng(seed)
     time = np.arange(int(seconds * rate)) / rate
@@ -52,15 +58,13 @@ def test_noise_snr_measured_from_the_output_and_stdin_stdout_byte_identical(tmp_
     clean = _speech(tmp_path / "in.wav")
     args = ["metricvox-augment-wav", "--kind", "noise", "--musan", corpora["musan"], "--seed", 9]
     run_tool(*args, "--snr", "7:7", tmp_path / "in.wav", tmp_path / "fixed.wav")
-    added = soundfile.read(tmp_path / "fixed.wav", dtype="float64")[0] - clean
-    assert 10 * np.log10(np.sum(clean.astype(np.float64) ** 2) / np.sum(added ** 2)) == pytest.approx(7.0, abs=1e-3)
+    assert _snr_db(clean, soundfile.read(tmp_path / "fixed.wav")[0]) == pytest.approx(7.0, abs=1e-3)
     # Default range: Kaldi v2's 0 to 15 dB; the same seed and input give the same bytes,
     # whether read from a path or stdin and written to a path or stdout.
     run_tool(*args, tmp_path / "in.wav", tmp_path / "a.wav")
     piped = run_tool(*args, "-", "-", stdin=(tmp_path / "in.wav").read_bytes()).stdout
     assert piped == (tmp_path / "a.wav").read_bytes()
-    added = soundfile.read(tmp_path / "a.wav", dtype="float64")[0] - clean
-    assert 0 <= 10 * np.log10(np.sum(clean.astype(np.float64) ** 2) / np.sum(added ** 2)) <= 15
+    assert 0 <= _snr_db(clean, soundfile.read(tmp_path / "a.wav")[0]) <= 15
     other = run_tool(*args[:-1], 10, "-", "-", stdin=(tmp_path / "in.wav").read_bytes()).stdout
     assert other != piped
 
@@ -81,7 +85,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, corpora):
     cases = [(["--kind", "noise", "--musan", tmp_path / "none", "in.wav"], "not a MUSAN directory"),
              (["--kind", "music", "--musan", corpora["musan"], "corrupt.wav"], "corrupt.wav"),
              (["--kind", "noise", "in.wav"], "--musan"),
-             (["--kind", "noise", "--musan", corpora["musan"], "--snr", "9:3", "in.wav"], "min > max")]
+             (["--kind", "noise", "--musan", corpora["musan"], "--snr", "9:3", "in.wav"],
+              "min > max")]
     for args, fragment in cases:
         proc = run_tool("metricvox-augment-wav", *args, out, check=False, cwd=tmp_path)
         assert_one_line_error(proc, fragment)

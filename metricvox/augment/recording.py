@@ -26,8 +26,8 @@ def recording_transform(kind, rate, *, musan=None, rirs=None, **options):
         raise InputError(f"unknown augmentation kind {kind!r}; expected one of {', '.join(KINDS)}")
     corpus = CORPUS_OF[kind]
     if {"musan": musan, "rirs": rirs}[corpus] is None:
-        raise InputError(f"augmentation kind {kind} needs the "
-                         f"{'MUSAN' if corpus == 'musan' else 'RIRS_NOISES'} directory (--{corpus})")
+        name = "MUSAN" if corpus == "musan" else "RIRS_NOISES"
+        raise InputError(f"augmentation kind {kind} needs the {name} directory (--{corpus})")
     given = {key: value for key, value in options.items() if value is not None}
     section = check_augment({"musan": musan, "rirs": rirs, kind: {"probability": 1.0, **given}},
                             "wav", None)

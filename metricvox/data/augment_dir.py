@@ -93,7 +93,8 @@ def augment_data_dir(src, dest, kind, seed, suffix=None, **options):
     if not suffix or any(character.isspace() for character in suffix):
         raise InputError(f"the key suffix must be a non-empty word, got {suffix!r}")
     refuse_writing_over_a_source(dest, [src])
-    recording_transform(kind, CHECK_RATE, **options)   # corpora and options: errors now, not in a pipe
+    # Bad corpora or options: errors now, not in the pipes.
+    recording_transform(kind, CHECK_RATE, **options)
     validate_data_dir(src)
     datadir = DataDir.load(src)
     if "wav.scp" not in datadir.tables:
