@@ -12,6 +12,7 @@ each recording is decoded once and every segment cut from it.
 import io
 import logging
 import os
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -35,13 +36,19 @@ _UNRECOGNISED_FORMAT = 1
 
 
 def read_audio(source, *, where=None, mono=True):
-    """Decode ``source`` (a file path or a ``"cmd args |"`` pipe) to (float32 mono samples, rate).
+    """Decode ``source`` (a file path, a ``"cmd args |"`` pipe or ``-``, stdin) to (float32
+    mono samples, rate).
 
     ``where`` = (table_path, line) is named in errors instead of the source itself.
     ``mono=False`` keeps the channels: samples come back as (samples, channels).
     """
     path, line = where if where else (str(source), None)
-    if is_pipe(source):
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        if not data:
+            raise InputError("no audio on stdin", path, line)
+        stream, name = io.BytesIO(data), "stdin"
+    elif is_pipe(source):
         data = run_pipe(source, where=(path, line))
         if not data:
             raise InputError(f"command '{source}' wrote no audio", path, line)
