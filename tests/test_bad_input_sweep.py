@@ -34,6 +34,7 @@ import pytest
 import soundfile
 import yaml
 
+from augment_corpora import write_musan
 from conftest import REPO, run_tool
 
 TIMEOUT = 30
@@ -83,6 +84,7 @@ def _build_world(root):
               for i, a in enumerate(keys) for b in keys[i + 1:]]
     (data / "trials").write_text("".join(sorted(trials)))
     (root / "segments").write_text("".join(f"{u}-seg {u} 0.10 0.80\n" for u in keys))
+    write_musan(root / "musan")   # for augment-wav and augment-data-dir
     (root / "data_seg").mkdir()
     (root / "data_seg/wav.scp").write_text((data / "wav.scp").read_text())
     (root / "data_seg/segments").write_text((root / "segments").read_text())
@@ -685,6 +687,17 @@ SPECIAL_CASES = [
        ("x.wav", "garbage"), names=("w.scp",)),
     _c("separate", "garbage-wav", "--device cpu scp:{T}/w.scp {T}/o", ("w.scp", "copy:two.scp"),
        ("x.wav", "garbage"), names=("w.scp",)),
+    _c("augment-wav", "valid", "--kind noise --musan {F}/musan {F}/wav/spk0-utt0.wav {T}/o.wav",
+       expect="ok"),
+    _c("augment-wav", "corrupt-input", "--kind noise --musan {F}/musan {T}/in.wav {T}/o.wav",
+       ("in.wav", "garbage"), names=("in.wav",)),
+    _c("augment-wav", "missing-musan", "--kind music --musan {T}/none {F}/wav/spk0-utt0.wav {T}/o.wav",
+       names=("none",)),
+    _c("augment-wav", "snr-min-above-max", "--kind noise --snr 15:0 --musan {F}/musan "
+       "{F}/wav/spk0-utt0.wav {T}/o.wav", names=("15",)),
+    _c("augment-data-dir", "valid", "--kind noise --musan {F}/musan {F}/data {T}/d", expect="ok"),
+    _c("augment-data-dir", "binary-utt2spk", "--kind noise --musan {F}/musan {T}/d {T}/o",
+       ("d", "copy:data"), ("d/utt2spk", "binary"), names=("utt2spk",)),
     # ---- synth-corpus arguments
     _c("synth-corpus", "unknown-kind", "--kind nope --out {T}/o", names=("nope",)),
     _c("synth-corpus", "unknown-size", "--kind urbansound --size huge --out {T}/o", names=("huge",)),
