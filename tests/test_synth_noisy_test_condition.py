@@ -1,9 +1,12 @@
 """The VoxCeleb stand-in's noisy test condition (vox1_noisy): pairing, lengths, SNR, reruns."""
+import shutil
+import sys
+
 import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import assert_one_line_error, run_tool
+from conftest import REPO, assert_one_line_error, run_tool
 from metricvox.synth import seeding, test_condition, voxceleb
 
 TINY = voxceleb.Size(dev_speakers=1, test_speakers=3, vox2_speakers=1, videos=(2, 2), utterances=(2, 2),
@@ -87,3 +90,27 @@ def test_the_tool_refuses_a_condition_it_lacks(tmp_path):
                     "--test-condition", "noisy", check=False)
     assert_one_line_error(proc, "'musan' has no test condition")
     assert not (tmp_path / "d").exists() and not (tmp_path / "e").exists()
+
+
+def test_recipe_data_prep_makes_the_noisy_test_set_with_ids_of_its_own(corpus, tmp_path):
+    script = REPO / "egs" / "voxceleb" / "local" / "make_voxceleb1.py"
+    run_tool(sys.executable, script, "--condition", "noisy", corpus / "vox1_noisy", tmp_path / "data")
+    noisy = tmp_path / "data" / "vox1_test_noisy"
+    wav_scp = dict(line.split() for line in (noisy / "wav.scp").read_text().splitlines())
+    expected = {f"{name[:-4].replace('/', '-')}-noisy": str((corpus / "vox1_noisy" / "wav" / name).resolve())
+                for name in _wavs(corpus / "vox1_noisy" / "wav")}
+    assert wav_scp == expected
+    trials = [line.split() for line in (noisy / "trials").read_text().splitlines()]
+    listed = [line.split() for line in (corpus / "vox1_noisy" / "veri_test.txt").read_text().splitlines()]
+    assert trials == [[f"{e[:-4].replace('/', '-')}-noisy", f"{t[:-4].replace('/', '-')}-noisy",
+                       "target" if label == "1" else "nontarget"] for label, e, t in listed]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["vox1_test_noisy"]
+    # A list naming a recording the copy lacks: one line naming the list and its line.
+    broken = tmp_path / "broken"
+    shutil.copytree(corpus / "vox1_noisy", broken)
+    missing = listed[2][2]
+    (broken / "wav" / missing).unlink()
+    proc = run_tool(sys.executable, script, "--condition", "noisy", broken, tmp_path / "data2", check=False)
+    line = next(i for i, fields in enumerate(listed, 1) if missing in fields[1:])
+    assert_one_line_error(proc, f"{broken.resolve() / 'veri_test.txt'}:{line}", f"{missing} is not in the corpus")
+    assert not (tmp_path / "data2").exists()
