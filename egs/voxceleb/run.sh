@@ -72,10 +72,11 @@ dev_trials=data/vox1_dev/trials_dev   # a list drawn from VoxCeleb1 dev: early s
 # never trained on. VoxCeleb2 dev shares none with VoxCeleb1 dev; when VoxCeleb1 dev is the
 # training set, $dev_speakers of its speakers are held out of it (data/vox1_dev_train is the
 # rest) and the development list is drawn from them alone.
+# The noisy copy of VoxCeleb1 test: --noisy-corpus, else the stand-in's own, else none.
 noisy_vox1=$noisy_corpus
-if $standin; then noisy_vox1=$corpus/vox1_noisy; fi
-[ -z "$noisy_vox1" ] || $standin || [ -d "$noisy_vox1" ] \
-  || { echo "$0: --noisy-corpus $noisy_vox1: no such directory" >&2; exit 1; }
+if $standin && [ -z "$noisy_vox1" ]; then noisy_vox1=$corpus/vox1_noisy; fi
+[ -z "$noisy_corpus" ] || [ -d "$noisy_corpus" ] \
+  || { echo "$0: --noisy-corpus $noisy_corpus: no such directory" >&2; exit 1; }
 source_sets=$(printf '%s\n' $train_set vox1_dev vox1_test ${noisy_vox1:+vox1_test_noisy} | awk '!seen[$0]++')
 heldout_speakers=data/vox1_dev/heldout_speakers
 [[ -z $dev_speakers || $dev_speakers =~ ^[1-9][0-9]*$ ]] \
