@@ -17,9 +17,11 @@ VIDEO = r"[A-Za-z0-9][A-Za-z0-9_-]{10}"
 
 @pytest.fixture(scope="module")
 def voxceleb_mini(tmp_path_factory):
-    """The mini corpus, generated once per test session by the real tool (later calls are no-ops)."""
+    """The mini corpus with its noisy test condition, generated once per test session by the
+    real tool (later calls are no-ops)."""
     out = tmp_path_factory.getbasetemp() / "voxceleb-mini"
-    run_tool("metricvox-synth-corpus", "--kind", "voxceleb", "--size", "mini", "--seed", "7", "--out", out)
+    run_tool("metricvox-synth-corpus", "--kind", "voxceleb", "--size", "mini", "--seed", "7", "--out", out,
+             "--test-condition", "noisy")
     return out
 
 
@@ -37,6 +39,14 @@ def test_vox1_layout_and_format(voxceleb_mini):
         info = sf.info(str(path))
         assert (info.samplerate, info.channels, info.subtype, info.format) == (16000, 1, "PCM_16", "WAV")
         assert info.duration >= 1.5
+
+
+def test_the_tool_adds_the_noisy_test_condition(voxceleb_mini):
+    noisy = sorted(p.relative_to(voxceleb_mini / "vox1_noisy" / "wav").as_posix()
+                   for p in (voxceleb_mini / "vox1_noisy" / "wav").rglob("*.wav"))
+    assert noisy and all(n.startswith("id1027") for n in noisy)
+    assert all((voxceleb_mini / "vox1" / "wav" / n).is_file() for n in noisy)
+    assert '"test_condition": "noisy"' in (voxceleb_mini / ".metricvox-synth-complete").read_text()
 
 
 def test_speaker_sets_are_disjoint_and_numbered_like_the_real_ones(voxceleb_mini):

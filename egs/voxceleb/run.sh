@@ -4,11 +4,16 @@
 # supervised VGG baselines, and the multi-metric ResNet-50-SE (multi-metric-speaker-verification).
 #   ./run.sh [--stage N] [--stop-stage M] [--corpus DIR] [--nj J] [--device cuda|cpu]
 #            [--ubm-subsample N] [--ivector-train-utts N|all] [--conf-dir DIR]
-#            [--train-set vox2_dev|vox1_dev] [--dev-speakers N]
+#            [--train-set vox2_dev|vox1_dev] [--dev-speakers N] [--noisy-corpus DIR]
 # --corpus names a directory holding VoxCeleb as distributed (vox1/wav/..., vox1/veri_test.txt,
 # vox2/dev/aac/...). Without it, stage 0 generates a synthetic stand-in corpus in that same
 # layout and every stage runs on it with the quick settings of conf/standin-SIZE/, so the
-# data preparation below is the one real data gets. Every stage can be rerun; finished work
+# data preparation below is the one real data gets. The stand-in also holds a noisy test
+# condition, vox1_noisy/: the VoxCeleb1 test recordings reverberated and mixed with noise
+# (0-15 dB SNR) from rooms and noises that no training augmentation holds; every system is
+# scored on its veri_test list too (veri_test_noisy). For a real corpus, --noisy-corpus names
+# such a copy (wav/<speaker>/<video>/<nnnnn>.wav and veri_test.txt); without it, the noisy
+# condition is left out. Every stage can be rerun; finished work
 # (whose final output exists) is skipped, and an interrupted training resumes.
 # Memory: on CPU one training step of the paper-width networks (conf/) takes up to ~13 GB.
 # To stay under ~3.5 GiB, train from a copy of conf/ (--conf-dir) whose network configs add
@@ -21,6 +26,7 @@ cd "$(dirname "$0")"
 stage=0
 stop_stage=100
 corpus=                 # VoxCeleb root; empty: the stand-in corpus under corpus/
+noisy_corpus=           # a real corpus's noisy copy of VoxCeleb1 test; empty: none (stand-in: its own)
 standin_size=small      # mini or small, for the stand-in
 train_set=vox2_dev      # the papers train on VoxCeleb2 dev (vox1_dev works too)
 seed=1
@@ -66,7 +72,12 @@ dev_trials=data/vox1_dev/trials_dev   # a list drawn from VoxCeleb1 dev: early s
 # never trained on. VoxCeleb2 dev shares none with VoxCeleb1 dev; when VoxCeleb1 dev is the
 # training set, $dev_speakers of its speakers are held out of it (data/vox1_dev_train is the
 # rest) and the development list is drawn from them alone.
-source_sets=$(printf '%s\n' $train_set vox1_dev vox1_test | awk '!seen[$0]++')
+# The noisy copy of VoxCeleb1 test: --noisy-corpus, else the stand-in's own, else none.
+noisy_vox1=$noisy_corpus
+if $standin && [ -z "$noisy_vox1" ]; then noisy_vox1=$corpus/vox1_noisy; fi
+[ -z "$noisy_corpus" ] || [ -d "$noisy_corpus" ] \
+  || { echo "$0: --noisy-corpus $noisy_corpus: no such directory" >&2; exit 1; }
+source_sets=$(printf '%s\n' $train_set vox1_dev vox1_test ${noisy_vox1:+vox1_test_noisy} | awk '!seen[$0]++')
 heldout_speakers=data/vox1_dev/heldout_speakers
 [[ -z $dev_speakers || $dev_speakers =~ ^[1-9][0-9]*$ ]] \
   || { echo "$0: --dev-speakers must be a positive count, got '$dev_speakers'" >&2; exit 1; }
@@ -83,12 +94,14 @@ nnet_systems="vgg_random siamese_double siamese_triple vgg_softmax vgg_amsoftmax
 if run_stage 0 && $standin; then
   echo "=== stage 0: synthetic stand-in corpus ($standin_size) in $corpus"
   metricvox-synth-corpus --kind voxceleb --size "$standin_size" --seed "$seed" --nj "$nj" \
-    --out "$corpus"
+    --test-condition noisy --out "$corpus"
 fi
 
 if run_stage 1; then
   echo "=== stage 1: data directories from $corpus"
   [ -f data/vox1_test/trials ] || local/make_voxceleb1.py "$corpus/vox1" data
+  [ -z "$noisy_vox1" ] || [ -f data/vox1_test_noisy/trials ] \
+    || local/make_voxceleb1.py --condition noisy "$noisy_vox1" data
   [ -f data/vox2_dev/wav.scp ] || [ ! -d "$corpus/vox2" ] || local/make_voxceleb2.py "$corpus/vox2" data
   if [ $train_set = vox1_dev_train ] && [ ! -f $heldout_speakers ]; then
     all=$(wc -l < data/vox1_dev/spk2utt)
@@ -125,9 +138,11 @@ if run_stage 1; then
     mv data/trials_union.tmp data/trials_union
   fi
 fi
-# The lists are scored on the union of these parts: VoxCeleb1 test, and dev too when -E/-H exist.
+# The lists are scored on the union of these parts: VoxCeleb1 test, and dev too when -E/-H
+# exist, and the noisy copy of test when there is one.
 eval_set=vox1_test; eval_parts=vox1_test
 if [ -d data/vox1_all ]; then eval_set=vox1_all; eval_parts="vox1_dev vox1_test"; fi
+if [ -d data/vox1_test_noisy ]; then eval_set=${eval_set}_and_noisy; eval_parts="$eval_parts vox1_test_noisy"; fi
 
 if run_stage 2; then
   echo "=== stage 2: MFCC + energy VAD (i-vectors), log mel 80 and spectrogram 161 (networks)"
@@ -150,11 +165,12 @@ if run_stage 2; then
         --spk-list data/vox1_dev/train_speakers data/vox1_dev$input data/vox1_dev_train$input
     done
   fi
-  # VoxCeleb1-E and -H span dev and test: their data dirs are the union of the two.
-  if [ $eval_set = vox1_all ]; then
+  # VoxCeleb1-E and -H span dev and test, the noisy list its own recordings: the data dirs
+  # scored are the union of the parts.
+  if [ "$eval_set" != "$eval_parts" ]; then
     for input in "" _mel80 _spec161; do
-      [ -f data/vox1_all$input/feats.scp ] || metricvox-combine-data-dirs data/vox1_all$input \
-        data/vox1_dev$input data/vox1_test$input
+      [ -f data/$eval_set$input/feats.scp ] || metricvox-combine-data-dirs data/$eval_set$input \
+        $(for part in $eval_parts; do echo data/$part$input; done)
     done
   fi
 fi
@@ -301,7 +317,9 @@ if run_stage 8; then
     echo "- training set: $train_set ($(wc -l < data/$train_set/spk2utt) speakers); trial lists" \
       "(the columns below), as given with VoxCeleb1:"
     for pair in $(trial_lists); do
-      echo "  - ${pair%%:*}: $corpus/vox1/${pair%%:*}.txt, as ${pair#*:}: $(wc -l < ${pair#*:}) trials"
+      source=$corpus/vox1/${pair%%:*}.txt
+      [ "${pair%%:*}" != veri_test_noisy ] || source=$noisy_vox1/veri_test.txt
+      echo "  - ${pair%%:*}: $source, as ${pair#*:}: $(wc -l < ${pair#*:}) trials"
     done
     [ ! -f exp/mining/mine_pairs.log ] || sed 's/^/- mining: /' exp/mining/mine_pairs.log
     echo "- DET curves: exp/results/det_LIST.png"

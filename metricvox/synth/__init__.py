@@ -35,14 +35,23 @@ def sized(kind, size, overrides=None):
     return dataclasses.replace(base, **overrides)
 
 
-def make_corpus(kind, size, seed, out, nj=1, overrides=None):
-    """Generate the corpus at ``out`` unless it is already there; True if written."""
+def make_corpus(kind, size, seed, out, nj=1, overrides=None, test_condition=None):
+    """Generate the corpus at ``out`` unless it is already there; True if written.
+    ``test_condition`` (voxceleb only: "noisy") adds a degraded copy of the test set."""
     if kind not in KINDS:
         raise InputError(f"unknown corpus kind {kind!r}; expected one of {', '.join(KINDS)}")
     module = KINDS[kind]
     resolved = sized(kind, size, overrides)
+    extra = {}
+    if test_condition is not None:
+        conditions = getattr(module, "TEST_CONDITIONS", ())
+        if test_condition not in conditions:
+            raise InputError(f"corpus kind {kind!r} has no test condition {test_condition!r}"
+                             + (f"; expected one of {', '.join(conditions)}" if conditions else ""))
+        extra = {"test_condition": test_condition}
     # nj changes only the time taken, not one byte, so it is not part of the stamp.
     parameters = {"kind": kind, "size": size, "seed": int(seed), "generation": module.GENERATION}
     if overrides:
         parameters["overrides"] = dict(sorted(overrides.items()))
-    return corpus_dir.build(out, parameters, lambda tmp: module.write_corpus(tmp, resolved, seed, nj))
+    parameters.update(extra)  # absent without one: the clean corpora keep their stamps
+    return corpus_dir.build(out, parameters, lambda tmp: module.write_corpus(tmp, resolved, seed, nj, **extra))

@@ -9,6 +9,16 @@
     vox1/vox1_meta.csv                                  id, name, gender, nationality, set (tabs)
     vox2/dev/aac/idNNNNN/<video id>/<nnnnn>.m4a         16 kHz mono AAC in MP4
 
+and, with the noisy test condition (``test_condition="noisy"``), a degraded copy of the
+VoxCeleb1 test recordings in VoxCeleb1's layout, with the test split's trial lists::
+
+    vox1_noisy/wav/idNNNNN/<video id>/<nnnnn>.wav       each test file of vox1/wav, degraded
+    vox1_noisy/veri_test.txt, vox1_noisy/veri_test2.txt the same lists as vox1's
+
+Each noisy file is its clean file reverberated and mixed with noise as
+:func:`metricvox.synth.test_condition.degrade` says: rooms and noises the MUSAN and
+RIRS_NOISES stand-ins (the training augmentation) never hold, SNR 0-15 dB.
+
 VoxCeleb1 test speakers are id10270, id10271, ...; VoxCeleb1 dev speakers id10001,
 id10002, ... (below the test range); VoxCeleb2 dev speakers id00012, id00013, ...
 All three sets are disjoint. ``veri_test.txt`` pairs test utterances only, half
@@ -24,7 +34,9 @@ import string
 from dataclasses import dataclass
 
 from metricvox.progress import progress
-from metricvox.synth import audio_files, channel, seeding, speech, voice
+import soundfile as sf
+
+from metricvox.synth import audio_files, channel, seeding, speech, test_condition, voice
 from metricvox.worker_pool import ordered_map
 
 SAMPLE_RATE = 16000
@@ -160,9 +172,30 @@ def _write_vox1_lists(vox1, seed, size, dev_utts, test_utts):
         for speaker, (gender, nationality) in meta.items()))
 
 
-def write_corpus(out, size, seed, nj=1):
+TEST_CONDITIONS = ("noisy",)
+TEST_LISTS = ("veri_test.txt", "veri_test2.txt")
+
+
+def _write_degraded_speaker(job):
+    clean_root, noisy_root, files, seed = job
+    for name in files:
+        recording, rate = sf.read(str(clean_root / name), dtype="float64")
+        audio_files.write_audio(noisy_root / name, test_condition.degrade(recording, seed, name, rate), rate)
+
+
+def write_noisy_copy(vox1, noisy, test_utts, seed, nj=1):
+    """The noisy test condition: ``test_utts`` ({speaker: relative paths}) of ``vox1``'s wav
+    tree degraded into ``noisy``'s, with the test split's trial lists."""
+    jobs = [(vox1 / "wav", noisy / "wav", files, seed) for files in test_utts.values()]
+    list(progress(ordered_map(_write_degraded_speaker, jobs, nj), desc=f"noisy {noisy.name}",
+                  total=len(jobs), unit="spk"))
+    for name in TEST_LISTS:
+        (noisy / name).write_bytes((vox1 / name).read_bytes())
+
+
+def write_corpus(out, size, seed, nj=1, test_condition=None):
     """Write the corpus into ``out`` with ``nj`` processes; ``size`` is a name in SIZES or a
-    :class:`Size`."""
+    :class:`Size`; ``test_condition`` "noisy" adds vox1_noisy."""
     size = SIZES.get(size, size)
     test = [f"id{FIRST_TEST_SPEAKER + i}" for i in range(size.test_speakers)]
     dev = [f"id{FIRST_DEV_SPEAKER + i}" for i in range(size.dev_speakers)]
@@ -172,4 +205,6 @@ def write_corpus(out, size, seed, nj=1):
     dev_utts = _write_speakers(wav_root, dev, seed, size, "wav", audio_files.write_audio, nj)
     test_utts = _write_speakers(wav_root, test, seed, size, "wav", audio_files.write_audio, nj)
     _write_vox1_lists(out / "vox1", seed, size, dev_utts, test_utts)
+    if test_condition == "noisy":
+        write_noisy_copy(out / "vox1", out / "vox1_noisy", test_utts, seed, nj)
     _write_speakers(out / "vox2" / "dev" / "aac", vox2, seed, size, "m4a", audio_files.write_m4a, nj)

@@ -6,10 +6,11 @@
 # (eval_set and eval_parts are set by run.sh once the data dirs exist).
 
 # The NAME is the list's own file name, so the report says exactly which list a number comes
-# from: -O, its cleaned version, -E, -H.
+# from: -O, its cleaned version, -E, -H; veri_test_noisy is -O on the noisy copy of the test set.
 trial_lists() {
   local pair
-  for pair in veri_test:data/vox1_test/trials veri_test2:data/vox1_test/trials_veri_test2 \
+  for pair in veri_test:data/vox1_test/trials veri_test_noisy:data/vox1_test_noisy/trials \
+      veri_test2:data/vox1_test/trials_veri_test2 \
       list_test_all2:data/vox1_all/trials_list_test_all2 \
       list_test_hard2:data/vox1_all/trials_list_test_hard2; do
     [ ! -f "${pair#*:}" ] || echo "$pair"
