@@ -13,7 +13,8 @@ to ONNX and TorchScript, and --seconds of speech-like 16 kHz audio (utterances o
 Each at 1 and 2 threads (torch.set_num_threads; onnxruntime's intra-op threads).
 Each figure is the fastest of --repeats passes, after one warm-up pass. Prints
 x real time (audio seconds / wall seconds) and the ratios onnxruntime / each
-PyTorch way (above 1.0: onnxruntime is faster).
+PyTorch way (above 1.0: onnxruntime is faster), and each way's 2-thread / 1-thread
+speed (below 1.0: a second thread slows it down, as threads competing for the cores do).
 """
 import argparse
 import sys
@@ -118,6 +119,8 @@ def main():
         ort = speeds["onnxruntime"]
         ratios = ", ".join(f"/ {n}: {ort / speeds[n]:.2f}" for n in names[:-1])
         print(f"{threads} thread{'s' if threads > 1 else ''}: onnxruntime {ratios}")
+    (_, one), (_, two) = rows
+    print("2 threads / 1 thread: " + ", ".join(f"{n}: {two[n] / one[n]:.2f}" for n in names))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import numpy as np
 
 from metricvox.data.audio import iter_audio
 from metricvox.errors import InputError
+from metricvox.features.blas_threads import single_threaded_blas
 from metricvox.features.checks import check_finite
 from metricvox.features.feature_types import feature_options, feature_type, resolve_type_name
 from metricvox.features.framing import window_size
@@ -45,7 +46,8 @@ class FeatureExtractor:
             raise InputError(f"utterance {utt_id}: expected a mono waveform, got shape "
                              f"{waveform.shape}")
         check_finite(waveform, utt_id, what="samples")
-        features = self._compute(waveform, self.options, self._rng(utt_id))
+        with single_threaded_blas():
+            features = self._compute(waveform, self.options, self._rng(utt_id))
         if features.shape[0] == 0:
             raise InputError(f"utterance {utt_id}: {len(waveform)} samples give no frame "
                              f"(frame length {window_size(self.options)} samples, "

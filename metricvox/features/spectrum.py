@@ -1,7 +1,5 @@
 """Short-time power spectrum: the front end that fbank, MFCC and spectrogram share."""
 
-import os
-
 import numpy as np
 import scipy.fft
 
@@ -11,8 +9,10 @@ from metricvox.features.framing import frame_signal, window_size
 # Kaldi reads int16 samples as floats; waveforms here are in [-1, 1].
 INT16_SCALE = np.float32(32768.0)
 
-# Threads for scipy's FFT: the cores this process may run on.
-FFT_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+# One thread for scipy's FFT: an utterance's frames are too few for a second to pay,
+# and its threads would compete with torch's when a model runs in the same process
+# (see metricvox.features.blas_threads).
+FFT_WORKERS = 1
 
 
 def fft_size(options):
